@@ -1,0 +1,56 @@
+# Set-up and everyday commands. Every target builds only what changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+PORT ?= 8000
+# `make run` serves like production (DEBUG off) but on plain local HTTP.
+RUN_ENV := DJANGO_SETTINGS_MODULE=coop_site.settings.dev DJANGO_DEBUG=false
+
+.PHONY: help install static db run test clean
+
+help:
+	@echo "make run    set up everything, load the 2021-01-19 snapshot if the database is empty, serve on 127.0.0.1:$(PORT)"
+	@echo "make test   set up everything, then run the whole test suite"
+	@echo "make clean  remove the virtualenv, node_modules, collected static files and stamps"
+
+# The first Python 3.12 or newer found: on PATH, then in pyenv's versions.
+$(PY):
+	@py=""; \
+	for c in python3.12 python3.13 python3.14 $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 2>/dev/null) python3; do \
+	  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then py="$$c"; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then echo "coop_site needs Python 3.12 or newer; none was found." >&2; exit 1; fi; \
+	echo "Creating $(VENV) with $$py ($$("$$py" --version))"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMPS)/pip: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(STAMPS)/pip node_modules/.package-lock.json
+
+$(STAMPS)/static: $(STAMPS)/pip node_modules/.package-lock.json $(shell find static -type f 2>/dev/null)
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@touch $@
+
+static: $(STAMPS)/static
+
+db: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput --verbosity 0
+	$(RUN_ENV) $(PY) manage.py load_initial_data
+
+run: static db
+	$(RUN_ENV) $(VENV)/bin/gunicorn coop_site.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+test: static db
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles $(STAMPS)

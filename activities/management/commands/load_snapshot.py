@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from activities.services import SnapshotError, load_snapshot
+
+
+class Command(BaseCommand):
+    help = "Load an archival snapshot (a natural-key fixture) in one transaction: all of it, or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the fixture, e.g. fixtures/peru-2021-01-19.json")
+
+    def handle(self, *args, path, **options):
+        try:
+            report = load_snapshot(path)
+        except SnapshotError as error:
+            raise CommandError(f"{error}\nNothing was loaded; the database is as it was.") from error
+        for line in report.lines():
+            self.stdout.write(line)

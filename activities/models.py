@@ -1,0 +1,225 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from coop_site.publishing import Provenanced, Publishable, PublishableQuerySet
+from coop_site.text import plain_text, validate_links
+
+TEXT_HELP = (
+    "Printed text. Separate paragraphs with a blank line. Links: "
+    "[words](partner:slug) for a partner, [words](https://…) for a web address; "
+    "links that leave the site get the Exit disclaimer link by themselves."
+)
+
+
+class Theme(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class ThemeManager(models.Manager):
+        def get_by_natural_key(self, slug):
+            return self.get(slug=slug)
+
+    objects = ThemeManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ProgramQuerySet(PublishableQuerySet):
+    def get_by_natural_key(self, slug, archived_on):
+        return self.get(slug=slug, archived_on=archived_on)
+
+
+class Program(Publishable, Provenanced):
+    """One country collaboration page, e.g. "EPA Collaboration with Peru".
+
+    A page is identified by its slug and the date it was archived on, so dated
+    versions of the same page can live side by side.
+    """
+
+    slug = models.SlugField(help_text="The last part of the page's address, e.g. epa-collaboration-peru.")
+    archived_on = models.DateField(
+        null=True, blank=True, help_text="The date of the archived snapshot; empty for the live version."
+    )
+    country = models.CharField(max_length=100)
+    title = models.CharField(max_length=200, help_text="The page's only h1.")
+    intro = models.TextField(help_text=TEXT_HELP, validators=[validate_links])
+    explore_label = models.CharField(
+        max_length=200, blank=True, help_text='Printed above the in-page links, e.g. "Explore our work with Peru:".'
+    )
+    contact_lead = models.CharField(
+        max_length=300, blank=True,
+        help_text="Printed above the contact, e.g. \"For additional information on EPA's work with Peru, contact:\".",
+    )
+    contact = models.ForeignKey(
+        "partners.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="programs"
+    )
+    agreements = models.ManyToManyField("partners.Agreement", blank=True, related_name="programs")
+    last_updated = models.DateField(
+        null=True, blank=True, help_text='The page footer\'s "Last updated on" date; empty when not known.'
+    )
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "-archived_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "archived_on"], name="program_unique_slug_per_date"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(archived_on__isnull=True), name="program_one_live_version"
+            ),
+        ]
+
+    def __str__(self):
+        when = f"archived {self.archived_on:%Y-%m-%d}" if self.archived_on else "live"
+        return f"{self.title} ({when})"
+
+    def natural_key(self):
+        return (self.slug, self.archived_on.isoformat() if self.archived_on else None)
+
+    def get_absolute_url(self):
+        return reverse("activities:program_detail", kwargs={"slug": self.slug})
+
+
+class SectionQuerySet(PublishableQuerySet):
+    def get_by_natural_key(self, anchor, program_slug, program_archived_on):
+        return self.get(anchor=anchor, program__slug=program_slug, program__archived_on=program_archived_on)
+
+
+class Section(Publishable, Provenanced):
+    """A part of a page. Top-level sections are h2, their children h3."""
+
+    class ListStyle(models.TextChoices):
+        NONE = "none", "Paragraphs"
+        BULLETED = "bulleted", "Bulleted list"
+        NUMBERED = "numbered", "Numbered list"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sections")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
+        help_text="Empty for a top-level (h2) section; a top-level section for a subsection (h3).",
+    )
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(
+        max_length=200, blank=True, help_text="The heading. Empty for a lead-in without a heading."
+    )
+    anchor = models.SlugField(help_text="The in-page address (#anchor) of the section.")
+    intro = models.TextField(blank=True, help_text=TEXT_HELP, validators=[validate_links])
+    list_style = models.CharField(
+        max_length=10, choices=ListStyle, default=ListStyle.BULLETED,
+        help_text="How the section's activities are printed.",
+    )
+    exit_notice = models.BooleanField(
+        default=False,
+        help_text='Follow the intro with the Exit disclaimer link, as for "The following links exit the site".',
+    )
+    top_of_page = models.BooleanField(default=False, help_text='End the section with a "Top of Page" link.')
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "anchor"], name="section_unique_anchor_per_program"),
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="section_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.title or f"(lead-in without heading, #{self.anchor})"
+
+    def natural_key(self):
+        return (self.anchor, *self.program.natural_key())
+
+    natural_key.dependencies = ["activities.program"]
+
+    def get_absolute_url(self):
+        return f"{self.program.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def heading_level(self):
+        return 3 if self.parent_id else 2
+
+    def clean(self):
+        if self.parent_id:
+            if self.parent.parent_id:
+                raise ValidationError({"parent": "Sections nest one level deep: choose a top-level section."})
+            if self.parent.program_id != self.program_id:
+                raise ValidationError({"parent": "The parent section must be on the same page."})
+
+
+class ActivityQuerySet(PublishableQuerySet):
+    def published(self):
+        """Published activities in a published section of a published page."""
+        return self.filter(status="published", section__status="published", program__status="published")
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Activity(Publishable, Provenanced):
+    """A dated (to the month) or undated item printed in a section."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="activities")
+    order = models.PositiveIntegerField(default=0)
+    slug = models.SlugField(unique=True, max_length=100)
+    title = models.CharField(max_length=200, blank=True, help_text="A short title for listings; not printed on the page.")
+    date = models.DateField(
+        null=True, blank=True,
+        help_text='The month it took place (any day of it is stored as the 1st); printed as "March 2020:".',
+    )
+    text = models.TextField(help_text=TEXT_HELP, validators=[validate_links])
+    themes = models.ManyToManyField(Theme, blank=True, related_name="activities")
+    partners = models.ManyToManyField("partners.Partner", blank=True, related_name="activities")
+    printed_in = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="also_printed",
+        help_text="For an activity that the page prints inside another one's text: "
+        "it is findable on its own but not printed twice.",
+    )
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program", "section__order", "order", "pk"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date__isnull=True) | Q(date__day=1), name="activity_date_is_month"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.opening
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return f"{self.program.get_absolute_url()}#{self.slug}"
+
+    @property
+    def opening(self):
+        words = plain_text(self.text).split()
+        return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
+
+    def clean(self):
+        if self.section_id and self.program_id and self.section.program_id != self.program_id:
+            raise ValidationError({"section": "Choose a section of the same page."})
+        if self.printed_in_id and self.printed_in_id == self.pk:
+            raise ValidationError({"printed_in": "An activity cannot be printed inside itself."})
+
+    def save(self, *args, **kwargs):
+        if self.program_id is None and self.section_id:  # added from its section's admin page
+            self.program_id = self.section.program_id
+        if self.date and self.date.day != 1:
+            self.date = self.date.replace(day=1)
+        super().save(*args, **kwargs)

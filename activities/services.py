@@ -1,0 +1,179 @@
+"""Writes shared by the admin and the management commands."""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.core import serializers
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
+from django.core.serializers.base import DEFER_FIELD, DeserializationError, deserialize_fk_value, deserialize_m2m_values
+from django.db import DatabaseError, transaction
+
+# A snapshot holds content only: no users, permissions or content types.
+SNAPSHOT_APPS = {"activities", "partners"}
+
+
+class SnapshotError(Exception):
+    """A snapshot that cannot be loaded; nothing of it was kept."""
+
+
+@dataclass
+class SnapshotReport:
+    path: str
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self):
+        return sum(self.created.values()) + sum(self.updated.values()) + sum(self.unchanged.values())
+
+    def lines(self):
+        yield f"Loaded {self.total} records from {self.path}:"
+        for label in sorted(set(self.created) | set(self.updated) | set(self.unchanged)):
+            yield (
+                f"  {label}: {self.created[label]} created, {self.updated[label]} updated, "
+                f"{self.unchanged[label]} unchanged"
+            )
+
+
+def load_snapshot(path):
+    """Load a natural-key fixture in one transaction: all of it, or nothing."""
+    records = _read_records(path)
+    report = SnapshotReport(path=str(path))
+    with transaction.atomic():
+        loaded = []
+        for index, record in enumerate(records, start=1):
+            where = _Where(path, index, record)
+            model = _check_record(where, record)
+            try:
+                (deserialized,) = serializers.deserialize("python", [record], handle_forward_references=True)
+            except DeserializationError as error:
+                raise SnapshotError(where.say(str(error))) from error
+            _save(where, model, deserialized, report)
+            loaded.append((where, deserialized))
+        for where, deserialized in loaded:
+            for model_field, value in deserialized.deferred_fields.items():
+                _resolve(where, model_field, value, handle_forward_references=False)
+            if deserialized.deferred_fields:
+                deserialized.save_deferred_fields()
+        for where, deserialized in loaded:
+            try:
+                deserialized.object.full_clean()
+            except ValidationError as error:
+                name, messages = next(iter(error.message_dict.items()))
+                raise SnapshotError(where.say(" ".join(messages), field_name=name)) from error
+    return report
+
+
+class _Where:
+    """Names a record of a fixture in error messages."""
+
+    def __init__(self, path, index, record):
+        self.path, self.index = path, index
+        fields = record.get("fields") if isinstance(record, dict) else None
+        fields = fields if isinstance(fields, dict) else {}
+        key = fields.get("slug") or fields.get("anchor") or ""
+        self.label = f"{record.get('model', '?') if isinstance(record, dict) else '?'}{f' {key!r}' if key else ''}"
+
+    def say(self, problem, field_name=None):
+        field_part = f", field '{field_name}'" if field_name and field_name != "__all__" else ""
+        return f"{self.path}: record {self.index} ({self.label}){field_part}: {problem}"
+
+
+def _read_records(path):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SnapshotError(f"{path}: cannot be read: {error}") from error
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SnapshotError(f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from error
+    if not isinstance(records, list):
+        raise SnapshotError(f"{path}: a snapshot is a JSON list of records")
+    return records
+
+
+def _check_record(where, record):
+    if not isinstance(record, dict) or not isinstance(record.get("fields"), dict) or "model" not in record:
+        raise SnapshotError(where.say('a record is an object with "model" and "fields"'))
+    try:
+        model = apps.get_model(record["model"])
+    except (LookupError, ValueError, TypeError) as error:
+        raise SnapshotError(where.say(f"unknown model {record['model']!r}")) from error
+    if model._meta.app_label not in SNAPSHOT_APPS:
+        raise SnapshotError(where.say(f"{record['model']} is not content; a snapshot holds only {sorted(SNAPSHOT_APPS)}"))
+    if "pk" in record:
+        raise SnapshotError(where.say("numeric ids are not allowed: a snapshot refers to records by natural key"))
+    for name, value in record["fields"].items():
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist as error:
+            raise SnapshotError(where.say(f"{record['model']} has no such field", field_name=name)) from error
+        if model_field.is_relation:
+            _resolve(where, model_field, value, handle_forward_references=True)
+        else:
+            try:
+                model_field.to_python(value)
+            except ValidationError as error:
+                raise SnapshotError(where.say(" ".join(error.messages), field_name=name)) from error
+    return model
+
+
+def _resolve(where, model_field, value, *, handle_forward_references):
+    """Check that a reference points at a record; a forward one may wait."""
+    try:
+        if model_field.many_to_many:
+            if not isinstance(value, list):
+                raise ValueError("expected a list of natural keys")
+            result = deserialize_m2m_values(model_field, value, None, handle_forward_references)
+        else:
+            result = deserialize_fk_value(model_field, value, None, handle_forward_references)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as error:
+        target = model_field.related_model._meta.label_lower
+        raise SnapshotError(
+            where.say(f"refers to no {target} with natural key {json.dumps(value, ensure_ascii=False)}", model_field.name)
+        ) from error
+    except Exception as error:  # deserialize_m2m_values wraps its errors
+        original = getattr(error, "original_exc", error)
+        target = model_field.related_model._meta.label_lower
+        raise SnapshotError(
+            where.say(f"refers to no {target} with natural key {json.dumps(value, ensure_ascii=False)}", model_field.name)
+        ) from original
+    return result is not DEFER_FIELD
+
+
+def _save(where, model, deserialized, report):
+    instance, label = deserialized.object, model._meta.label_lower
+    if instance.pk is None:
+        kind = report.created
+    else:
+        instance._state.adding = False  # found by its natural key: validate it as an update
+        if _unchanged(model, deserialized):
+            report.unchanged[label] += 1
+            return
+        kind = report.updated
+    try:
+        with transaction.atomic():
+            deserialized.save()
+    except (DatabaseError, ValueError) as error:
+        raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
+    kind[label] += 1
+
+
+def _unchanged(model, deserialized):
+    instance = deserialized.object
+    current = model._default_manager.filter(pk=instance.pk).first()
+    if current is None:
+        return False
+    for model_field in model._meta.concrete_fields:
+        if model_field.value_from_object(current) != model_field.value_from_object(instance):
+            return False
+    for name, pks in (deserialized.m2m_data or {}).items():
+        current_pks = set(getattr(current, name).values_list("pk", flat=True))
+        if current_pks != set(pks):
+            return False
+    return not deserialized.deferred_fields
