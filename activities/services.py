@@ -8,7 +8,12 @@ from pathlib import Path
 from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
-from django.core.serializers.base import DEFER_FIELD, DeserializationError, deserialize_fk_value, deserialize_m2m_values
+from django.core.serializers.base import (
+    DeserializationError,
+    M2MDeserializationError,
+    deserialize_fk_value,
+    deserialize_m2m_values,
+)
 from django.db import DatabaseError, transaction
 
 # A snapshot holds content only: no users, permissions or content types.
@@ -50,7 +55,7 @@ def load_snapshot(path):
             model = _check_record(where, record)
             try:
                 (deserialized,) = serializers.deserialize("python", [record], handle_forward_references=True)
-            except DeserializationError as error:
+            except (DeserializationError, ObjectDoesNotExist, ValueError) as error:
                 raise SnapshotError(where.say(str(error))) from error
             _save(where, model, deserialized, report)
             loaded.append((where, deserialized))
@@ -114,7 +119,9 @@ def _check_record(where, record):
         except FieldDoesNotExist as error:
             raise SnapshotError(where.say(f"{record['model']} has no such field", field_name=name)) from error
         if model_field.is_relation:
-            _resolve(where, model_field, value, handle_forward_references=True)
+            # A required reference must point backwards (or into the database);
+            # an optional one may point at a record further down the file.
+            _resolve(where, model_field, value, handle_forward_references=model_field.null or model_field.many_to_many)
         else:
             try:
                 model_field.to_python(value)
@@ -129,21 +136,13 @@ def _resolve(where, model_field, value, *, handle_forward_references):
         if model_field.many_to_many:
             if not isinstance(value, list):
                 raise ValueError("expected a list of natural keys")
-            result = deserialize_m2m_values(model_field, value, None, handle_forward_references)
+            deserialize_m2m_values(model_field, value, None, handle_forward_references)
         else:
-            result = deserialize_fk_value(model_field, value, None, handle_forward_references)
-    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as error:
+            deserialize_fk_value(model_field, value, None, handle_forward_references)
+    except (ObjectDoesNotExist, M2MDeserializationError, ValueError, TypeError, ValidationError) as error:
         target = model_field.related_model._meta.label_lower
-        raise SnapshotError(
-            where.say(f"refers to no {target} with natural key {json.dumps(value, ensure_ascii=False)}", model_field.name)
-        ) from error
-    except Exception as error:  # deserialize_m2m_values wraps its errors
-        original = getattr(error, "original_exc", error)
-        target = model_field.related_model._meta.label_lower
-        raise SnapshotError(
-            where.say(f"refers to no {target} with natural key {json.dumps(value, ensure_ascii=False)}", model_field.name)
-        ) from original
-    return result is not DEFER_FIELD
+        key = json.dumps(value, ensure_ascii=False)
+        raise SnapshotError(where.say(f"refers to no {target} with natural key {key}", model_field.name)) from error
 
 
 def _save(where, model, deserialized, report):

@@ -1,0 +1,184 @@
+import re
+from urllib.parse import urlsplit
+
+from django.core.management import call_command
+from django.test import TestCase
+
+from activities.models import Activity, Program, Section
+from coop_site.text import leaves_site
+from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
+
+
+class PeruPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=open("/dev/null", "w"))
+
+    def get_page(self):
+        response = self.client.get(PERU_PAGE)
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        return html, Page(html)
+
+    def test_every_block_of_the_archived_page_is_printed_in_order(self):
+        html, page = self.get_page()
+        main = html[html.index("<main") : html.index("</main>")]
+        printed = words(text_without_exit_links(main))
+        seed = seed_blocks()
+        body = seed[seed.index("EPA Collaboration with Peru") :]
+        position = 0
+        for block in body:
+            found = printed.find(block, position)
+            self.assertNotEqual(found, -1, f"not printed (or out of order): {block[:100]!r}")
+            position = found + len(block)
+
+    def test_chrome_comes_first_banner_notice_area_then_title(self):
+        html, page = self.get_page()
+        text = " ".join(page.blocks)
+        order = [
+            "An official website of the United States government",
+            "This is not the current EPA website. To navigate to the current EPA website, please go to www.epa.gov.",
+            "This website is historical material reflecting the EPA website as it existed on January 19, 2021. "
+            "This website is no longer updated and links to external websites and some internal pages may not work. "
+            "More information »",
+            "International Cooperation",
+            "EPA Collaboration with Peru",
+        ]
+        text = text[text.index("Skip to main content") :]  # after the <title>
+        position = 0
+        for fragment in order:
+            found = text.find(fragment, position)
+            self.assertNotEqual(found, -1, f"missing or out of order: {fragment!r}")
+            position = found + len(fragment)
+        more = next(link for link in page.links if link["text"] == "More information »")
+        self.assertEqual(self.client.get(more["href"]).status_code, 200)
+        epa = next(link for link in page.links if link["text"] == "www.epa.gov")
+        self.assertEqual(urlsplit(epa["href"]).hostname, "www.epa.gov")
+
+    def test_headings_form_one_outline(self):
+        _, page = self.get_page()
+        main_headings = page.headings[page.headings.index(("h1", "EPA Collaboration with Peru")) :]
+        self.assertEqual([h for h in page.headings if h[0] == "h1"], [("h1", "EPA Collaboration with Peru")])
+        self.assertEqual(
+            main_headings,
+            [
+                ("h1", "EPA Collaboration with Peru"),
+                ("h2", "Activities"),
+                ("h3", "Environmental Governance"),
+                ("h3", "Megacities Partnership for the Lima-Callao Region"),
+                ("h2", "Past Activities"),
+                ("h2", "Agreements and Relevant Documents"),
+                ("h2", "Key Partners"),
+                ("h2", "Learn More About Peru"),
+            ],
+        )
+
+    def test_list_lengths_and_kinds(self):
+        _, page = self.get_page()
+        content_lists = {lst["section"]: (lst["tag"], lst["items"]) for lst in page.lists if "usa-list" in lst["class"]}
+        self.assertEqual(content_lists["environmental-governance"], ("ul", 5))
+        self.assertEqual(content_lists["megacities-partnership"], ("ol", 3))
+        self.assertEqual(content_lists["past-activities"], ("ul", 6))
+
+    def test_december_2017_bullet_keeps_its_printed_text_and_both_activities_exist(self):
+        html, page = self.get_page()
+        bullet = next(block for block in page.blocks if block.startswith("December 2017:"))
+        self.assertIn("Public-private stakeholder workshop.", bullet)
+        self.assertTrue(bullet.endswith("on adjudication of environmental cases."))
+        self.assertEqual(sum(block.startswith("December 2017:") for block in page.blocks), 1)
+        december = Activity.objects.published().filter(date="2017-12-01")
+        self.assertEqual(december.count(), 2)
+
+    def test_every_external_link_is_followed_by_an_exit_link(self):
+        _, page = self.get_page()
+        external = 0
+        for index, link in enumerate(page.links):
+            if leaves_site(link["href"]):
+                external += 1
+                following = page.links[index + 1]
+                self.assertIn("exit-disclaimer", following["class"], f"no Exit link after {link}")
+                self.assertEqual(following["text"], "Exit")
+        self.assertEqual(external, 3)  # OEFA twice and the Ministry of Environment
+        self.assertEqual(self.client.get("/exit-disclaimer/").status_code, 200)
+
+    def test_key_partners_prints_its_notice_with_the_exit_link(self):
+        html, _ = self.get_page()
+        section = html[html.index('id="key-partners"') :]
+        section = section[: section.index("</section>")]
+        self.assertRegex(section, r"The following links exit the site\s*<a class=\"exit-disclaimer\"[^>]*>Exit</a>")
+
+    def test_in_page_links_lead_to_each_section(self):
+        html, page = self.get_page()
+        nav = html[html.index('class="in-page-links"') :]
+        nav = Page(nav[: nav.index("</nav>")])
+        anchors = [link["href"] for link in nav.links]
+        self.assertEqual(len(anchors), 7)
+        for anchor in anchors:
+            self.assertIn(f'id="{anchor[1:]}"', html)
+
+    def test_top_of_page_links_where_the_archive_has_them(self):
+        html, page = self.get_page()
+        self.assertEqual(sum(block == "Top of Page" for block in page.blocks), 4)
+        self.assertEqual(
+            [link["href"] for link in page.links if link["text"] == "Top of Page"], ["#main-content"] * 4
+        )
+
+    def test_contact_block_and_footer(self):
+        html, page = self.get_page()
+        address = html[html.index("<address>") : html.index("</address>")]
+        address = words(re.sub(r"<[^>]+>", " ", address))
+        self.assertEqual(
+            address,
+            "Nadtya Hong U.S. Environmental Protection Agency Office of International and Tribal Affairs (2650R) "
+            "1200 Pennsylvania Ave., NW Washington, DC 20460",
+        )
+        self.assertIn("Last updated on", html[html.index("<footer") :])
+        Program.objects.update(last_updated="2020-11-05")
+        html, _ = self.get_page()
+        self.assertIn("Last updated on November 5, 2020", words(re.sub(r"<[^>]+>", " ", html[html.index("<footer") :])))
+
+    def test_address_without_trailing_slash_redirects(self):
+        response = self.client.get(PERU_PAGE.rstrip("/"))
+        self.assertRedirects(response, PERU_PAGE, status_code=301)
+
+    def test_home_and_area_index_link_to_the_page(self):
+        for address in ("/", "/international-cooperation/"):
+            page = Page(self.client.get(address).content.decode())
+            self.assertIn(PERU_PAGE, [link["href"] for link in page.links], address)
+
+    def test_unpublished_activity_and_section_are_not_printed(self):
+        activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
+        activity.status = "draft"
+        activity.save()
+        html, page = self.get_page()
+        self.assertNotIn("Trash Free Waters", html)
+        self.assertEqual(
+            next(lst for lst in page.lists if lst["section"] == "past-activities")["items"], 5
+        )
+        Section.objects.filter(anchor="megacities-partnership").update(status="draft")
+        html, _ = self.get_page()
+        self.assertNotIn("Megacities Partnership for the Lima-Callao Region", html)
+
+    def test_draft_page_is_not_found(self):
+        Program.objects.update(status="draft")
+        self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
+        self.assertNotIn(PERU_PAGE, self.client.get("/").content.decode())
+
+    def test_unknown_page_is_a_404_in_the_site_look(self):
+        response = self.client.get("/international-cooperation/epa-collaboration-atlantis/")
+        self.assertEqual(response.status_code, 404)
+        self.assertContains(response, "Page not found", status_code=404)
+        self.assertContains(response, "usa-banner", status_code=404)
+
+    def test_page_runs_a_fixed_number_of_queries_however_many_activities(self):
+        with self.assertNumQueries(4):
+            self.get_page()
+        section = Section.objects.get(anchor="past-activities")
+        Activity.objects.bulk_create(
+            Activity(program=section.program, section=section, slug=f"extra-{n}", text=f"Extra [{n}](partner:oefa)",
+                     status="published", order=100 + n)
+            for n in range(40)
+        )
+        with self.assertNumQueries(4):
+            html, _ = self.get_page()
+        self.assertIn("extra-39", html)

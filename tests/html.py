@@ -1,0 +1,102 @@
+"""Reading pages the way a visitor (or a screen reader) does, for assertions."""
+
+import re
+from html.parser import HTMLParser
+
+from django.conf import settings
+
+SNAPSHOT = settings.BASE_DIR / "fixtures" / "peru-2021-01-19.json"
+SEED = settings.BASE_DIR / "tests" / "fixtures" / "epa-collaboration-peru-2021-01-19.txt"
+PERU_PAGE = "/international-cooperation/epa-collaboration-peru/"
+
+BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "address", "br", "dt", "dd", "div", "section", "nav", "ul", "ol"}
+VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
+
+
+def words(text):
+    return " ".join(text.split())
+
+
+class Page(HTMLParser):
+    """The blocks of text, headings, lists and links of an HTML page."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.blocks, self.headings, self.links, self.lists = [], [], [], []
+        self._text, self._stack, self._skip, self._link = [], [], 0, None
+        self._list_stack = []
+        self.feed(html)
+        self._flush()
+
+    def _flush(self):
+        text = words("".join(self._text))
+        if text:
+            self.blocks.append(text)
+        self._text = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag in BLOCKS:
+            self._flush()
+        if tag in ("h1", "h2", "h3", "h4"):
+            self._heading = [tag, ""]
+        if tag in ("ul", "ol"):
+            self._list_stack.append({"tag": tag, "class": attrs.get("class", ""), "items": 0,
+                                     "section": next((s for s in reversed(self._stack) if s[1]), (None, None))[1]})
+        if tag == "li" and self._list_stack:
+            self._list_stack[-1]["items"] += 1
+        if tag == "a":
+            self._link = {"href": attrs.get("href", ""), "class": attrs.get("class") or "", "text": ""}
+        if tag not in VOID:
+            self._stack.append((tag, attrs.get("id") if tag == "section" else None))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if tag in BLOCKS:
+            self._flush()
+        if tag in ("h1", "h2", "h3", "h4") and getattr(self, "_heading", None):
+            self.headings.append((self._heading[0], words(self._heading[1])))
+            self._heading = None
+        if tag in ("ul", "ol") and self._list_stack:
+            self.lists.append(self._list_stack.pop())
+        if tag == "a" and self._link is not None:
+            self._link["text"] = words(self._link["text"])
+            self.links.append(self._link)
+            self._link = None
+        while self._stack:
+            open_tag, _ = self._stack.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self._text.append(data)
+        if getattr(self, "_heading", None):
+            self._heading[1] += data
+        if self._link is not None:
+            self._link["text"] += data
+
+
+
+def text_without_exit_links(html):
+    """All the words of ``html``, with each "Exit" disclaimer link taken out."""
+    html = re.sub(r"\s*<a class=\"exit-disclaimer\"[^>]*>Exit</a>", "", html)
+    return " ".join(Page(html).blocks)
+
+
+def seed_blocks():
+    """The archived page's text blocks, list markers and "Exit" markers removed."""
+    text = SEED.read_text(encoding="utf-8")
+    blocks = []
+    for line in text.split("\n"):
+        line = words(line)
+        line = re.sub(r"^(•|\d+\.) ", "", line)
+        # "Exit" is the external-link marker, glued to the next word in the extraction.
+        line = words(re.sub(r"\bExit(?=[a-z]|\s|$)", " ", line))
+        if line:
+            blocks.append(line)
+    return blocks
