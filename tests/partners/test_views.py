@@ -1,0 +1,34 @@
+import io
+
+from django.core.management import call_command
+from django.test import TestCase
+
+from partners.models import Partner
+from tests.html import SNAPSHOT, Page
+
+
+class PartnerPagesTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+
+    def test_partner_list_and_detail_with_exit_link(self):
+        page = Page(self.client.get("/partners/").content.decode())
+        self.assertIn("/partners/oefa/", [link["href"] for link in page.links])
+        response = self.client.get("/partners/oefa/")
+        self.assertContains(response, "Organismo de Evaluación y Fiscalización Ambiental")
+        self.assertContains(response, '<span lang="es">')
+        links = Page(response.content.decode()).links
+        index = [link["href"] for link in links].index("https://www.gob.pe/oefa")
+        self.assertEqual(links[index + 1]["text"], "Exit")
+
+    def test_draft_partner_is_not_found(self):
+        Partner.objects.filter(slug="oefa").update(status="draft")
+        self.assertEqual(self.client.get("/partners/oefa/").status_code, 404)
+        self.assertNotContains(self.client.get("/partners/"), "/partners/oefa/")
+
+    def test_agreements(self):
+        response = self.client.get("/agreements/")
+        self.assertContains(response, "United States–Peru Trade Promotion Agreement (TPA)")
+        self.assertContains(response, "February 2009")
+        self.assertContains(response, "United States–Peru Environmental Cooperation Agreement (ECA)")
