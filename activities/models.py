@@ -3,7 +3,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from coop_site.publishing import Provenanced, Publishable, PublishableQuerySet
+from coop_site.publishing import (
+    Provenanced,
+    Publishable,
+    PublishableQuerySet,
+    PublishableSlugQuerySet,
+    SlugQuerySet,
+    Status,
+)
 from coop_site.text import plain_text, validate_links
 
 TEXT_HELP = (
@@ -18,11 +25,7 @@ class Theme(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
 
-    class ThemeManager(models.Manager):
-        def get_by_natural_key(self, slug):
-            return self.get(slug=slug)
-
-    objects = ThemeManager()
+    objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -156,13 +159,12 @@ class Section(Publishable, Provenanced):
                 raise ValidationError({"parent": "The parent section must be on the same page."})
 
 
-class ActivityQuerySet(PublishableQuerySet):
+class ActivityQuerySet(PublishableSlugQuerySet):
     def published(self):
         """Published activities in a published section of a published page."""
-        return self.filter(status="published", section__status="published", program__status="published")
-
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
+        return self.filter(
+            status=Status.PUBLISHED, section__status=Status.PUBLISHED, program__status=Status.PUBLISHED
+        )
 
 
 class Activity(Publishable, Provenanced):

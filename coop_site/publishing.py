@@ -14,9 +14,20 @@ class Provenance(models.TextChoices):
     ADDED = "added", "Added later"
 
 
+class SlugQuerySet(models.QuerySet):
+    """For models whose natural key is their slug."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
+
+
+class PublishableSlugQuerySet(PublishableQuerySet, SlugQuerySet):
+    pass
 
 
 class Publishable(models.Model):

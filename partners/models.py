@@ -1,13 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
-from coop_site.publishing import Provenanced, Publishable, PublishableQuerySet
-
-
-class SlugManager(models.Manager.from_queryset(PublishableQuerySet)):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
+from coop_site.publishing import Provenanced, Publishable, PublishableSlugQuerySet, SlugQuerySet
 
 class Partner(Publishable, Provenanced):
     """An organisation EPA works with."""
@@ -29,7 +23,7 @@ class Partner(Publishable, Provenanced):
         help_text="Links to this partner are followed by the Exit disclaimer link.",
     )
 
-    objects = SlugManager()
+    objects = PublishableSlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -59,7 +53,7 @@ class Agreement(Publishable, Provenanced):
     url = models.URLField(blank=True, verbose_name="web address")
     leaves_site = models.BooleanField(default=True, verbose_name="link leaves the site")
 
-    objects = SlugManager()
+    objects = PublishableSlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["-in_force_from", "title"]
@@ -74,11 +68,6 @@ class Agreement(Publishable, Provenanced):
         return reverse("partners:agreement_list") + f"#{self.slug}"
 
 
-class ContactManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
 class Contact(Provenanced):
     """The "For additional information..." block of a page."""
 
@@ -90,7 +79,7 @@ class Contact(Provenanced):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
 
-    objects = ContactManager()
+    objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
