@@ -206,7 +206,7 @@ class Activity(Publishable, Provenanced):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return f"{self.program.get_absolute_url()}#{self.slug}"
+        return reverse("activity:detail", kwargs={"slug": self.slug})
 
     @property
     def opening(self):

@@ -71,9 +71,24 @@ def program_page(program):
     for section in sections:
         texts.append(section.intro)
         texts.extend(activity.text for activity in section.items)
+    return ProgramPage(program=program, sections=top_level, partners_by_slug=linked_partners(*texts))
+
+
+def linked_partners(*texts):
+    """The published partners that the link markup of ``texts`` names, by slug."""
     partners = Partner.objects.published().filter(slug__in=partner_slugs(*texts))
-    return ProgramPage(
-        program=program,
-        sections=top_level,
-        partners_by_slug={partner.slug: partner for partner in partners},
+    return {partner.slug: partner for partner in partners}
+
+
+def activity_list(*, filters):
+    """Published activities matching ``filters`` (a QueryDict or dict), newest
+    first, undated last. Returns the bound FilterSet: its ``qs`` and ``errors``."""
+    from .filters import ActivityFilterSet
+
+    activities = (
+        Activity.objects.published()
+        .select_related("program")
+        .prefetch_related("themes")
+        .order_by(F("date").desc(nulls_last=True), "program__title", "section__order", "order", "pk")
     )
+    return ActivityFilterSet(data=filters, queryset=activities)
