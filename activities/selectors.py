@@ -7,6 +7,7 @@ from django.db.models import F, Prefetch
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
+from .filters import ActivityFilterSet
 from .models import Activity, Program, Section
 
 
@@ -83,8 +84,6 @@ def linked_partners(*texts):
 def activity_list(*, filters):
     """Published activities matching ``filters`` (a QueryDict or dict), newest
     first, undated last. Returns the bound FilterSet: its ``qs`` and ``errors``."""
-    from .filters import ActivityFilterSet
-
     activities = (
         Activity.objects.published()
         .select_related("program")

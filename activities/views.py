@@ -44,8 +44,8 @@ class ActivityListView(ListView):
                 raise Http404("No activity in that year.")
             filters.setlist("year", [str(self.kwargs["year"])])
         if "theme" in self.kwargs:
-            self.theme = get_object_or_404(Theme, slug=self.kwargs["theme"])
-            filters.setlist("theme", sorted({self.theme.slug, *filters.getlist("theme")}))
+            theme = get_object_or_404(Theme, slug=self.kwargs["theme"])
+            filters.setlist("theme", sorted({theme.slug, *filters.getlist("theme")}))
         self.filterset = selectors.activity_list(filters=filters)
         if not self.filterset.is_valid():
             return self.filterset.queryset.none()
