@@ -166,6 +166,12 @@ class ActivityQuerySet(PublishableSlugQuerySet):
             status=Status.PUBLISHED, section__status=Status.PUBLISHED, program__status=Status.PUBLISHED
         )
 
+    def in_listing_order(self):
+        """Newest first, undated last, then in the order their page prints them."""
+        return self.order_by(
+            models.F("date").desc(nulls_last=True), "program__title", "section__order", "order", "pk"
+        )
+
 
 class Activity(Publishable, Provenanced):
     """A dated (to the month) or undated item printed in a section."""
@@ -214,6 +220,9 @@ class Activity(Publishable, Provenanced):
         return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
 
     def clean(self):
+        if self.slug == "feed" or self.slug.isdigit():
+            # /activities/feed/ and /activities/<year>/ are listings, not activities.
+            raise ValidationError({"slug": "This address is taken by a listing: choose another slug."})
         if self.section_id and self.program_id and self.section.program_id != self.program_id:
             raise ValidationError({"section": "Choose a section of the same page."})
         if self.printed_in_id and self.printed_in_id == self.pk:

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch
+from django.db.models import Count, F, Prefetch, Q
 
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
 from .filters import ActivityFilterSet
-from .models import Activity, Program, Section
+from .models import Activity, Program, Section, Theme
 
 
 def current_programs():
@@ -37,6 +37,8 @@ class ProgramPage:
     program: Program
     sections: list = field(default_factory=list)  # top-level, each with .subsections and .items
     partners_by_slug: dict = field(default_factory=dict)
+    years: list = field(default_factory=list)  # of the printed activities, newest first
+    themes: list = field(default_factory=list)  # of the printed activities, by name
 
     @property
     def all_sections(self):
@@ -46,11 +48,12 @@ class ProgramPage:
 
 
 def program_page(program):
-    """Everything the page prints, in a fixed number of queries."""
+    """Everything the page prints, in a fixed number of queries (5)."""
     printed_activities = (
         Activity.objects.published()
         .filter(printed_in__isnull=True)
         .order_by("order", "pk")
+        .prefetch_related("themes")
     )
     sections = list(
         Section.objects.published()
@@ -72,7 +75,14 @@ def program_page(program):
     for section in sections:
         texts.append(section.intro)
         texts.extend(activity.text for activity in section.items)
-    return ProgramPage(program=program, sections=top_level, partners_by_slug=linked_partners(*texts))
+    items = [activity for section in sections for activity in section.items]
+    return ProgramPage(
+        program=program,
+        sections=top_level,
+        partners_by_slug=linked_partners(*texts),
+        years=sorted({activity.date.year for activity in items if activity.date}, reverse=True),
+        themes=sorted({theme for activity in items for theme in activity.themes.all()}, key=lambda theme: theme.name),
+    )
 
 
 def linked_partners(*texts):
@@ -81,13 +91,66 @@ def linked_partners(*texts):
     return {partner.slug: partner for partner in partners}
 
 
+def partner_activities(partner):
+    """The published activities that name ``partner``, as the listing orders them."""
+    return list(Activity.objects.published().filter(partners=partner).select_related("program").in_listing_order())
+
+
+def neighbours_on_page(activity):
+    """The published activities printed just before and just after ``activity``
+    on its page (sections in order, then items in order)."""
+    siblings = Activity.objects.published().filter(program=activity.program_id)
+    key = (activity.section.order, activity.order, activity.pk)
+    before = Q(section__order__lt=key[0]) | Q(section__order=key[0], order__lt=key[1]) | Q(
+        section__order=key[0], order=key[1], pk__lt=key[2]
+    )
+    after = Q(section__order__gt=key[0]) | Q(section__order=key[0], order__gt=key[1]) | Q(
+        section__order=key[0], order=key[1], pk__gt=key[2]
+    )
+    previous = siblings.filter(before).order_by("-section__order", "-order", "-pk").first()
+    following = siblings.filter(after).order_by("section__order", "order", "pk").first()
+    return previous, following
+
+
 def activity_list(*, filters):
     """Published activities matching ``filters`` (a QueryDict or dict), newest
-    first, undated last. Returns the bound FilterSet: its ``qs`` and ``errors``."""
+    first, undated last. Returns the bound FilterSet: its ``qs``, ``form`` and
+    ``errors``; an invalid value is a form error, never an exception."""
     activities = (
         Activity.objects.published()
         .select_related("program")
         .prefetch_related("themes")
-        .order_by(F("date").desc(nulls_last=True), "program__title", "section__order", "order", "pk")
+        .in_listing_order()
     )
     return ActivityFilterSet(data=filters, queryset=activities)
+
+
+@dataclass
+class FacetCounts:
+    """How many results each choice would give, counted against the other filters."""
+
+    year: dict  # {"2019": 6, ...}
+    theme: dict  # {"water-quality": 3, ...}
+
+
+def facet_counts(*, filterset):
+    """Two queries, whatever the number of activities: an activity with several
+    themes counts once per year and once per theme, never twice in one count."""
+    years = (
+        filterset.queryset_without("year")
+        .filter(date__isnull=False)
+        .order_by()
+        .values("date__year")
+        .annotate(results=Count("pk", distinct=True))
+    )
+    in_other_filters = filterset.queryset_without("theme").order_by().values("pk")
+    themes = (
+        Theme.objects.filter(activities__in=in_other_filters)
+        .order_by()
+        .values("slug")
+        .annotate(results=Count("activities", distinct=True))
+    )
+    return FacetCounts(
+        year={str(row["date__year"]): row["results"] for row in years},
+        theme={row["slug"]: row["results"] for row in themes},
+    )

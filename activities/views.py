@@ -1,9 +1,8 @@
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import selectors
-from .models import Activity, Theme
+from .models import Activity
 
 
 class ProgramIndexView(TemplateView):
@@ -27,9 +26,28 @@ class ProgramDetailView(TemplateView):
             program=program,
             sections=page.sections,
             partners_by_slug=page.partners_by_slug,
+            years=page.years,
+            themes=page.themes,
             archived_on=program.archived_on,
             **kwargs,
         )
+
+
+def listing_filterset(request, *, year=None, theme=None):
+    """The FilterSet of a listing: the query string, with the year or theme
+    that a path form fixes. A path value that names nothing is a 404."""
+    filters = request.GET.copy()
+    if year is not None:
+        filters.setlist("year", [str(year)])
+    if theme is not None:
+        filters.setlist("theme", sorted({theme, *filters.getlist("theme")}))
+    filterset = selectors.activity_list(filters=filters)
+    form = filterset.form
+    if year is not None and str(year) not in dict(form.fields["year"].choices):
+        raise Http404("No published activity in that year.")
+    if theme is not None and theme not in dict(form.fields["theme"].choices):
+        raise Http404("No such theme.")
+    return filterset
 
 
 class ActivityListView(ListView):
@@ -38,21 +56,30 @@ class ActivityListView(ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        filters = self.request.GET.copy()
-        if "year" in self.kwargs:
-            if not Activity.objects.published().filter(date__year=self.kwargs["year"]).exists():
-                raise Http404("No activity in that year.")
-            filters.setlist("year", [str(self.kwargs["year"])])
-        if "theme" in self.kwargs:
-            theme = get_object_or_404(Theme, slug=self.kwargs["theme"])
-            filters.setlist("theme", sorted({theme.slug, *filters.getlist("theme")}))
-        self.filterset = selectors.activity_list(filters=filters)
+        self.filterset = listing_filterset(self.request, **self.kwargs)
         if not self.filterset.is_valid():
             return self.filterset.queryset.none()
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filter=self.filterset, **kwargs)
+        self.filterset.show_counts(selectors.facet_counts(filterset=self.filterset))
+        context = super().get_context_data(filter=self.filterset, **kwargs)
+        page = context["page_obj"].number
+        chosen = sum(len(value) if isinstance(value, list) else 1 for value in self.filterset.active.values())
+        context.update(
+            canonical_url=self.request.build_absolute_uri(self.filterset.canonical_url(page=page)),
+            feed_url=self.filterset.canonical_url(feed=True),
+            page_range=context["paginator"].get_elided_page_range(page, on_each_side=2, on_ends=1),
+            # Combinations and empty results are not worth a search engine's index.
+            noindex=chosen > 1 or not context["paginator"].count,
+        )
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if context["noindex"]:
+            response.headers["X-Robots-Tag"] = "noindex"
+        return response
 
 
 class ActivityDetailView(DetailView):
@@ -61,5 +88,10 @@ class ActivityDetailView(DetailView):
     )
 
     def get_context_data(self, **kwargs):
-        partners_by_slug = selectors.linked_partners(self.object.text)
-        return super().get_context_data(partners_by_slug=partners_by_slug, **kwargs)
+        previous_activity, next_activity = selectors.neighbours_on_page(self.object)
+        return super().get_context_data(
+            partners_by_slug=selectors.linked_partners(self.object.text),
+            previous_activity=previous_activity,
+            next_activity=next_activity,
+            **kwargs,
+        )

@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 from activities.views import ProgramIndexView
+
+from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", ProgramIndexView.as_view(template_name="home.html"), name="home"),
@@ -11,5 +14,11 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("about-this-archive/", TemplateView.as_view(template_name="about_archive.html"), name="about_archive"),
     path("exit-disclaimer/", TemplateView.as_view(template_name="exit_disclaimer.html"), name="exit_disclaimer"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.index"),
+    path(
+        "sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,7 @@
 from django.views.generic import DetailView, ListView
 
+from activities import selectors
+
 from .models import Agreement, Partner
 
 
@@ -9,6 +11,9 @@ class PartnerListView(ListView):
 
 class PartnerDetailView(DetailView):
     queryset = Partner.objects.published()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(activity_list=selectors.partner_activities(self.object), **kwargs)
 
 
 class AgreementListView(ListView):

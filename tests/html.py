@@ -100,3 +100,50 @@ def seed_blocks():
         if line:
             blocks.append(line)
     return blocks
+
+
+class FilterChoices(HTMLParser):
+    """The choices of a filter form as a visitor sees them:
+    {field name: {value: {"label": text, "disabled": bool, "selected": bool}}}."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.fields, self._labels, self._inputs = {}, {}, {}
+        self._select = self._option = self._label = None
+        self.feed(html)
+        for input_id, (name, value, state) in self._inputs.items():
+            self.fields.setdefault(name, {})[value] = {"label": words(self._labels.get(input_id, "")), **state}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        state = {"disabled": "disabled" in attrs, "selected": "selected" in attrs or "checked" in attrs}
+        if tag == "select":
+            self._select = attrs["name"]
+            self.fields.setdefault(self._select, {})
+        elif tag == "option" and self._select:
+            self._option = attrs.get("value", "")
+            self.fields[self._select][self._option] = {"label": "", **state}
+        elif tag == "input" and attrs.get("type") in ("checkbox", "radio"):
+            self._inputs[attrs["id"]] = (attrs["name"], attrs["value"], state)
+        elif tag == "label":
+            self._label = attrs.get("for")
+            self._labels[self._label] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "option":
+            self._option = None
+        elif tag == "label":
+            self._label = None
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self.fields[self._select][self._option]["label"] += data
+        if self._label is not None:
+            self._labels[self._label] += data
+
+    def count(self, name, value):
+        """The number printed beside a choice, e.g. 6 for "2019 (6)"."""
+        match = re.search(r"\((\d+)(?: results?)?\)$", self.fields[name][value]["label"].strip())
+        return int(match.group(1)) if match else None

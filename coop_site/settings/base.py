@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "crispy_forms",
     "coop_site",
@@ -108,6 +109,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"] + [
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Forms render through the project's own USWDS template pack (templates/uswds/).
+CRISPY_ALLOWED_TEMPLATE_PACKS = ["uswds"]
+CRISPY_TEMPLATE_PACK = "uswds"
+CRISPY_CLASS_CONVERTERS = {
+    "textinput": "usa-input",
+    "numberinput": "usa-input",
+    "emailinput": "usa-input",
+    "urlinput": "usa-input",
+    "passwordinput": "usa-input",
+    "dateinput": "usa-input",
+    "textarea": "usa-textarea",
+    "select": "usa-select",
+    "facetselect": "usa-select",
+    "selectmultiple": "usa-select",
 }
 
 # Links to these domains stay on the EPA web and get no "Exit" disclaimer.

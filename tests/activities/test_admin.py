@@ -40,7 +40,7 @@ class AdminTests(TestCase):
         activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
         self.submit_change_form(activity, text="Pilot project, corrected by staff.")
         response = self.client.get(PERU_PAGE)
-        self.assertContains(response, "September 2016:</span> Pilot project, corrected by staff.")
+        self.assertContains(response, "September 2016</a>: Pilot project, corrected by staff.")
         self.assertNotContains(response, "Trash Free Waters")
 
     def test_program_page_edits_its_sections_and_activities_inline(self):

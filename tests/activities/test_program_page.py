@@ -171,7 +171,7 @@ class PeruPageTests(TestCase):
         self.assertContains(response, "usa-banner", status_code=404)
 
     def test_page_runs_a_fixed_number_of_queries_however_many_activities(self):
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(5):
             self.get_page()
         section = Section.objects.get(anchor="past-activities")
         Activity.objects.bulk_create(
@@ -179,6 +179,32 @@ class PeruPageTests(TestCase):
                      status="published", order=100 + n)
             for n in range(40)
         )
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(5):
             html, _ = self.get_page()
         self.assertIn("extra-39", html)
+
+
+class PeruPageListingLinksTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=open("/dev/null", "w"))
+
+    def test_each_printed_date_links_to_its_year_listing_which_lists_the_activity(self):
+        html = self.client.get(PERU_PAGE).content.decode()
+        dated = Activity.objects.published().filter(printed_in__isnull=True, date__isnull=False)
+        self.assertEqual(dated.count(), 8)
+        for activity in dated:
+            item = re.search(rf'id="{activity.slug}">(.*?)</(li|p)>', html, re.S).group(1)
+            year_link = f'<a class="activity__date" href="/activities/{activity.date.year}/">{activity.date:%B %Y}</a>:'
+            self.assertTrue(item.startswith(year_link), activity.slug)
+            self.assertContains(self.client.get(f"/activities/{activity.date.year}/"), activity.get_absolute_url())
+
+    def test_each_theme_of_a_printed_activity_links_to_its_listing(self):
+        page = Page(self.client.get(PERU_PAGE).content.decode())
+        hrefs = [link["href"] for link in page.links]
+        for activity in Activity.objects.published().filter(printed_in__isnull=True).prefetch_related("themes"):
+            for theme in activity.themes.all():
+                address = f"/activities/theme/{theme.slug}/"
+                self.assertIn(address, hrefs, activity.slug)
+                self.assertContains(self.client.get(address), activity.get_absolute_url())
+        self.assertIn("Find this page's activities by year: 2020, 2019, 2018, 2017, 2016", page.blocks)

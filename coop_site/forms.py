@@ -1,0 +1,9 @@
+"""The Python half of the USWDS template pack (templates/uswds/)."""
+
+from crispy_forms.layout import Submit
+
+
+class SubmitButton(Submit):
+    """A USWDS primary button; crispy's own Submit carries Bootstrap classes."""
+
+    field_classes = "usa-button"

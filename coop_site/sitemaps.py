@@ -1,0 +1,66 @@
+"""sitemap.xml: every public page, each read through ``published()``."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from activities import selectors
+from activities.filters import published_years
+from activities.models import Activity, Theme
+from partners.models import Partner
+
+
+class PageSitemap(Sitemap):
+    """Pages with no model behind them."""
+
+    def items(self):
+        return [
+            "home",
+            "activities:program_index",
+            "activity:list",
+            "partners:partner_list",
+            "partners:agreement_list",
+            "about_archive",
+            "exit_disclaimer",
+        ]
+
+    def location(self, name):
+        return reverse(name)
+
+
+class ProgramSitemap(Sitemap):
+    def items(self):
+        return selectors.current_programs()
+
+    def lastmod(self, program):
+        return program.last_updated or program.archived_on
+
+
+class ActivitySitemap(Sitemap):
+    def items(self):
+        return Activity.objects.published().only("slug").order_by("pk")
+
+
+class ListingSitemap(Sitemap):
+    """The path forms of the listings: one per year and per theme in use."""
+
+    def items(self):
+        years = [reverse("activity:year", kwargs={"year": year}) for year in published_years()]
+        themes = Theme.objects.filter(activities__in=Activity.objects.published()).distinct().order_by("slug")
+        return years + [reverse("activity:theme", kwargs={"theme": theme.slug}) for theme in themes]
+
+    def location(self, path):
+        return path
+
+
+class PartnerSitemap(Sitemap):
+    def items(self):
+        return Partner.objects.published().order_by("slug")
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "programs": ProgramSitemap,
+    "activities": ActivitySitemap,
+    "listings": ListingSitemap,
+    "partners": PartnerSitemap,
+}
