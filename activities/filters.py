@@ -58,7 +58,7 @@ class ActivityFilterForm(forms.Form):
             Div(
                 SubmitButton("", "Apply filters", css_id="apply-filters"),
                 HTML('<a class="usa-button usa-button--outline" href="{% url \'activity:list\' %}">Clear filters</a>'),
-                css_class="usa-button-group activity-filters__buttons",
+                css_class="activity-filters__buttons",
             ),
         )
         return helper
@@ -97,7 +97,7 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in published_years()]
+        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in Activity.objects.published().years()]
         self.filters["theme"].extra["choices"] = list(Theme.objects.values_list("slug", "name"))
         self.filters["partner"].extra["choices"] = [
             (partner.slug, str(partner)) for partner in Partner.objects.published().only("slug", "name", "acronym")
@@ -172,10 +172,3 @@ class ActivityFilterSet(django_filters.FilterSet):
             query.append(("page", page))
         return path + (f"?{urlencode(sorted(query))}" if query else "")
 
-
-def published_years():
-    """The years of the published activities, newest first."""
-    return [
-        day.year
-        for day in Activity.objects.published().filter(date__isnull=False).dates("date", "year", order="DESC")
-    ]

@@ -166,6 +166,10 @@ class ActivityQuerySet(PublishableSlugQuerySet):
             status=Status.PUBLISHED, section__status=Status.PUBLISHED, program__status=Status.PUBLISHED
         )
 
+    def years(self):
+        """The years these activities took place in, newest first."""
+        return [day.year for day in self.filter(date__isnull=False).dates("date", "year", order="DESC")]
+
     def in_listing_order(self):
         """Newest first, undated last, then in the order their page prints them."""
         return self.order_by(

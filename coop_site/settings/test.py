@@ -9,3 +9,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test client builds the middleware afresh: find static files when asked
+# instead of indexing every collected file each time.
+WHITENOISE_AUTOREFRESH = True

@@ -3,6 +3,7 @@ import io
 from django.core.management import call_command
 from django.test import TestCase
 
+from activities.models import Activity
 from partners.models import Partner
 from tests.html import SNAPSHOT, Page
 
@@ -32,3 +33,13 @@ class PartnerPagesTests(TestCase):
         self.assertContains(response, "United States–Peru Trade Promotion Agreement (TPA)")
         self.assertContains(response, "February 2009")
         self.assertContains(response, "United States–Peru Environmental Cooperation Agreement (ECA)")
+
+    def test_partner_page_lists_its_published_activities(self):
+        response = self.client.get("/partners/minam/")
+        page = Page(response.content.decode())
+        listed = [link["href"] for link in page.links if link["href"].startswith("/activities/peru-")]
+        self.assertEqual(len(listed), 4)
+        self.assertEqual(listed[0], "/activities/peru-2016-09-marine-litter-pilot/")
+        self.assertIn("/activities/?partner=minam", [link["href"] for link in page.links])
+        Activity.objects.filter(slug=listed[0].split("/")[2]).update(status="draft")
+        self.assertNotContains(self.client.get("/partners/minam/"), listed[0])
