@@ -58,7 +58,7 @@ class ActivityFilterForm(forms.Form):
             Div(
                 SubmitButton("", "Apply filters", css_id="apply-filters"),
                 HTML('<a class="usa-button usa-button--outline" href="{% url \'activity:list\' %}">Clear filters</a>'),
-                css_class="activity-filters__buttons",
+                css_class="form-buttons",
             ),
         )
         return helper

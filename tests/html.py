@@ -124,7 +124,7 @@ class FilterChoices(HTMLParser):
             self._option = attrs.get("value", "")
             self.fields[self._select][self._option] = {"label": "", **state}
         elif tag == "input" and attrs.get("type") in ("checkbox", "radio"):
-            self._inputs[attrs["id"]] = (attrs["name"], attrs["value"], state)
+            self._inputs[attrs["id"]] = (attrs["name"], attrs.get("value", "on"), state)
         elif tag == "label":
             self._label = attrs.get("for")
             self._labels[self._label] = ""

@@ -122,6 +122,7 @@ CRISPY_CLASS_CONVERTERS = {
     "passwordinput": "usa-input",
     "dateinput": "usa-input",
     "textarea": "usa-textarea",
+    "checkboxinput": "usa-checkbox__input",
     "select": "usa-select",
     "facetselect": "usa-select",
     "selectmultiple": "usa-select",
