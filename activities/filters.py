@@ -65,7 +65,7 @@ class ActivityFilterForm(forms.Form):
 
 
 class ActivityFilterSet(django_filters.FilterSet):
-    """Year, themes (any of them), partner, page and words.
+    """Year, themes (any of them), partner, country page and words.
 
     Every choice list comes from the published content, so a value that names
     nothing is a form error ("Select a valid choice") and never reaches SQL.
@@ -85,8 +85,8 @@ class ActivityFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": "There is no partner “%(value)s”: choose one from the list."},
     )
     program = django_filters.ChoiceFilter(
-        field_name="program__slug", label="Page", empty_label="Any page",
-        error_messages={"invalid_choice": "There is no page “%(value)s”: choose one from the list."},
+        field_name="program__slug", label="Country page", empty_label="Any country page",
+        error_messages={"invalid_choice": "There is no country page “%(value)s”: choose one from the list."},
     )
     q = django_filters.CharFilter(method="search", label="Words in the text", max_length=200)
 

@@ -95,7 +95,7 @@ class ActivityListTests(TestCase):
         form = html[html.index("<form") : html.index("</form>")]
         self.assertRegex(form, r'<form action="/activities/"[^>]* method="get"')
         self.assertNotIn("csrfmiddlewaretoken", form)
-        for field, label in (("year", "Year"), ("partner", "Partner"), ("program", "Page"), ("q", "Words in the text")):
+        for field, label in (("year", "Year"), ("partner", "Partner"), ("program", "Country page"), ("q", "Words in the text")):
             self.assertRegex(form, rf'<label class="usa-label" for="id_{field}">{label}</label>')
         self.assertRegex(form, r'<fieldset[^>]*class="usa-fieldset[^"]*"[^>]*>\s*<legend class="usa-legend">Themes</legend>')
         self.assertIn('<button type="submit" class="usa-button" id="apply-filters">Apply filters</button>', form)
@@ -207,7 +207,7 @@ class ActivityListTests(TestCase):
             "year=99999999999": "Year: No published activity is from “99999999999”",
             "theme=unknown": "Themes: There is no theme “unknown”",
             "partner=nobody": "Partner: There is no partner “nobody”",
-            "program=atlantis": "Page: There is no page “atlantis”",
+            "program=atlantis": "Country page: There is no country page “atlantis”",
             "q=" + "x" * 10_000: "Words in the text: Ensure this value has at most 200 characters",
             "q=%00": "Words in the text: Null characters are not allowed.",
             "theme=%00": "Themes: There is no theme",
