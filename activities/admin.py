@@ -1,12 +1,18 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from coop_site.admin_mixins import PROVENANCE_FIELDSET, ContentAdmin
+from coop_site.admin_mixins import (
+    PROVENANCE_FIELDSET,
+    PUBLICATION_FIELDSET,
+    ContentAdmin,
+    PublishableAdmin,
+    PublishableInline,
+)
 
 from .models import Activity, Program, Section, Theme
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(PublishableInline, admin.TabularInline):
     model = Section
     fields = ["order", "title", "anchor", "parent", "list_style", "top_of_page", "status", "provenance"]
     extra = 0
@@ -21,13 +27,15 @@ class SectionInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ActivityInline(admin.StackedInline):
+class ActivityInline(PublishableInline, admin.StackedInline):
     model = Activity
     fields = [("order", "status"), ("date", "slug"), "text", ("themes", "partners")]
-    autocomplete_fields = ["themes", "partners"]
     extra = 0
     show_change_link = True
     ordering = ["order", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("themes", "partners")
 
 
 class ProgramActivityInline(ActivityInline):
@@ -47,16 +55,17 @@ class ProgramActivityInline(ActivityInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(ContentAdmin):
-    list_display = ["title", "country", "archived_on", "status", "provenance", "section_count", "activity_count"]
-    list_filter = ["status", "provenance", "country", "archived_on"]
+class ProgramAdmin(PublishableAdmin):
+    list_display = ["title", "country", "archived_on", "provenance", "section_count", "activity_count"]
+    list_filter = ["provenance", "country", "archived_on"]
     search_fields = ["title", "country", "slug", "intro"]
     ordering = ["country", "-archived_on"]
     autocomplete_fields = ["agreements"]
     inlines = [SectionInline, ProgramActivityInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "country", "archived_on", "status"]}),
+        (None, {"fields": ["title", "slug", "country", "archived_on"]}),
         ("Page text", {"fields": ["intro", "explore_label", "contact_lead", "contact", "agreements", "last_updated"]}),
+        PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
 
@@ -75,32 +84,34 @@ class ProgramAdmin(ContentAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(ContentAdmin):
-    list_display = ["__str__", "program", "parent", "order", "list_style", "top_of_page", "status", "provenance"]
-    list_filter = ["status", "provenance", "list_style", "program"]
+class SectionAdmin(PublishableAdmin):
+    list_display = ["__str__", "program", "parent", "order", "list_style", "top_of_page", "provenance"]
+    list_filter = ["provenance", "list_style", "program"]
     list_select_related = ["program", "parent"]
     search_fields = ["title", "anchor", "intro"]
     ordering = ["program", "order"]
     inlines = [ActivityInline]
     fieldsets = [
-        (None, {"fields": ["program", "parent", "order", "title", "anchor", "status"]}),
+        (None, {"fields": ["program", "parent", "order", "title", "anchor"]}),
         ("Content", {"fields": ["intro", "exit_notice", "list_style", "top_of_page"]}),
+        PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
 
 
 @admin.register(Activity)
-class ActivityAdmin(ContentAdmin):
-    list_display = ["__str__", "date", "program", "section", "order", "status", "provenance"]
-    list_filter = ["status", "provenance", "themes", "program", "section", "partners"]
+class ActivityAdmin(PublishableAdmin):
+    list_display = ["__str__", "date", "program", "section", "order", "provenance"]
+    list_filter = ["provenance", "themes", "program", "section", "partners"]
     list_select_related = ["program", "section"]
     search_fields = ["text", "title", "slug"]
     ordering = ["program", "section__order", "order"]
     date_hierarchy = "date"
     autocomplete_fields = ["themes", "partners", "printed_in"]
     fieldsets = [
-        (None, {"fields": ["program", "section", "order", "status"]}),
+        (None, {"fields": ["program", "section", "order"]}),
         ("Content", {"fields": ["date", "title", "slug", "text", "themes", "partners", "printed_in"]}),
+        PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
 

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from coop_site.publishing import (
     Provenanced,
@@ -9,7 +10,7 @@ from coop_site.publishing import (
     PublishableQuerySet,
     PublishableSlugQuerySet,
     SlugQuerySet,
-    Status,
+    public_condition,
 )
 from coop_site.text import plain_text, validate_links
 
@@ -26,6 +27,7 @@ class Theme(models.Model):
     description = models.TextField(blank=True)
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -72,9 +74,11 @@ class Program(Publishable, Provenanced):
     )
 
     objects = ProgramQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=["agreements"])
 
     class Meta:
         ordering = ["country", "-archived_on"]
+        permissions = [("publish_program", "Can publish, unpublish and schedule pages")]
         constraints = [
             models.UniqueConstraint(fields=["slug", "archived_on"], name="program_unique_slug_per_date"),
             models.UniqueConstraint(
@@ -128,9 +132,11 @@ class Section(Publishable, Provenanced):
     top_of_page = models.BooleanField(default=False, help_text='End the section with a "Top of Page" link.')
 
     objects = SectionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["program", "order", "pk"]
+        permissions = [("publish_section", "Can publish, unpublish and schedule sections")]
         constraints = [
             models.UniqueConstraint(fields=["program", "anchor"], name="section_unique_anchor_per_program"),
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="section_not_own_parent"),
@@ -162,9 +168,7 @@ class Section(Publishable, Provenanced):
 class ActivityQuerySet(PublishableSlugQuerySet):
     def published(self):
         """Published activities in a published section of a published page."""
-        return self.filter(
-            status=Status.PUBLISHED, section__status=Status.PUBLISHED, program__status=Status.PUBLISHED
-        )
+        return self.filter(public_condition(), public_condition("section__"), public_condition("program__"))
 
     def years(self):
         """The years these activities took place in, newest first."""
@@ -199,9 +203,11 @@ class Activity(Publishable, Provenanced):
     )
 
     objects = ActivityQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=["themes", "partners"])
 
     class Meta:
         ordering = ["program", "section__order", "order", "pk"]
+        permissions = [("publish_activity", "Can publish, unpublish and schedule activities")]
         verbose_name_plural = "activities"
         constraints = [
             models.CheckConstraint(

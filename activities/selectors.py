@@ -22,9 +22,12 @@ def current_programs():
     return sorted(current, key=lambda program: program.title)
 
 
-def current_program(*, slug):
+def current_program(*, slug, drafts=False):
+    """The live version of a page, else its newest snapshot; with ``drafts``
+    (a preview) unpublished versions count too."""
+    programs = Program.objects.all() if drafts else Program.objects.published()
     return (
-        Program.objects.published()
+        programs
         .filter(slug=slug)
         .select_related("contact")
         .order_by(F("archived_on").desc(nulls_first=True))
@@ -37,6 +40,7 @@ class ProgramPage:
     program: Program
     sections: list = field(default_factory=list)  # top-level, each with .subsections and .items
     partners_by_slug: dict = field(default_factory=dict)
+    not_public: bool = False  # a preview that shows something the public does not see
     years: list = field(default_factory=list)  # of the printed activities, newest first
     themes: list = field(default_factory=list)  # of the printed activities, by name
 
@@ -47,16 +51,17 @@ class ProgramPage:
             yield from section.subsections
 
 
-def program_page(program):
-    """Everything the page prints, in a fixed number of queries (5)."""
+def program_page(program, *, drafts=False):
+    """Everything the page prints, in a fixed number of queries (5); with
+    ``drafts`` (a preview), unpublished sections and activities too."""
     printed_activities = (
-        Activity.objects.published()
+        (Activity.objects.all() if drafts else Activity.objects.published())
         .filter(printed_in__isnull=True)
         .order_by("order", "pk")
         .prefetch_related("themes")
     )
     sections = list(
-        Section.objects.published()
+        (Section.objects.all() if drafts else Section.objects.published())
         .filter(program=program)
         .order_by("order", "pk")
         .prefetch_related(Prefetch("activities", queryset=printed_activities, to_attr="items"))
@@ -80,6 +85,7 @@ def program_page(program):
         program=program,
         sections=top_level,
         partners_by_slug=linked_partners(*texts),
+        not_public=not all(item.is_published for item in [program, *sections, *items]),
         years=sorted({activity.date.year for activity in items if activity.date}, reverse=True),
         themes=sorted({theme for activity in items for theme in activity.themes.all()}, key=lambda theme: theme.name),
     )

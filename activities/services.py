@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import (
@@ -15,9 +17,60 @@ from django.core.serializers.base import (
     deserialize_m2m_values,
 )
 from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from coop_site.publishing import Status, publish_permission
 
 # A snapshot holds content only: no users, permissions or content types.
 SNAPSHOT_APPS = {"activities", "partners"}
+
+
+def publish(item, *, user, publish_at=None):
+    """Publish ``item`` now, or schedule it to appear at ``publish_at``."""
+    if publish_at is not None and publish_at <= timezone.now():
+        raise ValidationError("A scheduled publication time must be in the future.")
+    message = f"Scheduled for {timezone.localtime(publish_at):%Y-%m-%d %H:%M %Z}." if publish_at else "Published."
+    return _set_publication(item, user=user, status=Status.PUBLISHED, publish_at=publish_at, message=message)
+
+
+def unpublish(item, *, user):
+    """Take ``item`` off the public site (back to draft)."""
+    return _set_publication(item, user=user, status=Status.DRAFT, publish_at=None, message="Unpublished.")
+
+
+def _set_publication(item, *, user, status, publish_at, message):
+    model = type(item)
+    if not user.has_perm(publish_permission(model)):
+        raise PermissionDenied(f"You may not publish, unpublish or schedule {model._meta.verbose_name_plural}.")
+    with transaction.atomic():
+        item = model._default_manager.select_for_update().get(pk=item.pk)
+        item.status, item.publish_at = status, publish_at
+        item.full_clean()
+        item._history_user, item._change_reason = user, message
+        item.save(update_fields=["status", "publish_at"])
+        LogEntry.objects.log_actions(user.pk, [item], CHANGE, change_message=message)
+    return item
+
+
+@dataclass
+class BulkReport:
+    """What a bulk action did: each item on its own, so one failure undoes nothing else."""
+
+    done: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # (item, reason)
+
+
+def for_each(items, change, **kwargs):
+    """Apply ``change`` (publish or unpublish) to each item in its own transaction."""
+    report = BulkReport()
+    for item in items:
+        try:
+            report.done.append(change(item, **kwargs))
+        except ValidationError as error:
+            report.failed.append((item, " ".join(error.messages)))
+        except (PermissionDenied, DatabaseError) as error:
+            report.failed.append((item, str(error)))
+    return report
 
 
 class SnapshotError(Exception):
@@ -44,8 +97,9 @@ class SnapshotReport:
             )
 
 
-def load_snapshot(path):
-    """Load a natural-key fixture in one transaction: all of it, or nothing."""
+def load_snapshot(path, *, user=None):
+    """Load a natural-key fixture in one transaction: all of it, or nothing.
+    Each record created or changed gets a history entry naming the file."""
     records = _read_records(path)
     report = SnapshotReport(path=str(path))
     with transaction.atomic():
@@ -57,7 +111,7 @@ def load_snapshot(path):
                 (deserialized,) = serializers.deserialize("python", [record], handle_forward_references=True)
             except (DeserializationError, ObjectDoesNotExist, ValueError) as error:
                 raise SnapshotError(where.say(str(error))) from error
-            _save(where, model, deserialized, report)
+            _save(where, model, deserialized, report, user=user, reason=f"Loaded from {Path(path).name}")
             loaded.append((where, deserialized))
         for where, deserialized in loaded:
             for model_field, value in deserialized.deferred_fields.items():
@@ -109,7 +163,7 @@ def _check_record(where, record):
         model = apps.get_model(record["model"])
     except (LookupError, ValueError, TypeError) as error:
         raise SnapshotError(where.say(f"unknown model {record['model']!r}")) from error
-    if model._meta.app_label not in SNAPSHOT_APPS:
+    if model._meta.app_label not in SNAPSHOT_APPS or not hasattr(model, "natural_key"):
         raise SnapshotError(where.say(f"{record['model']} is not content; a snapshot holds only {sorted(SNAPSHOT_APPS)}"))
     if "pk" in record:
         raise SnapshotError(where.say("numeric ids are not allowed: a snapshot refers to records by natural key"))
@@ -145,7 +199,7 @@ def _resolve(where, model_field, value, *, handle_forward_references):
         raise SnapshotError(where.say(f"refers to no {target} with natural key {key}", model_field.name)) from error
 
 
-def _save(where, model, deserialized, report):
+def _save(where, model, deserialized, report, *, user, reason):
     instance, label = deserialized.object, model._meta.label_lower
     if instance.pk is None:
         kind = report.created
@@ -157,7 +211,11 @@ def _save(where, model, deserialized, report):
         kind = report.updated
     try:
         with transaction.atomic():
-            deserialized.save()
+            # A plain save (not loaddata's raw one), so that the history records it.
+            instance._history_user, instance._change_reason = user, reason
+            instance.save()
+            for name, pks in (deserialized.m2m_data or {}).items():
+                getattr(instance, name).set(pks)
     except (DatabaseError, ValueError) as error:
         raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
     kind[label] += 1

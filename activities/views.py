@@ -2,7 +2,9 @@ from django.http import Http404
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import selectors
-from .models import Activity
+from coop_site.publishing import PreviewMixin
+
+from .models import Activity, Program
 
 
 class ProgramIndexView(TemplateView):
@@ -14,18 +16,20 @@ class ProgramIndexView(TemplateView):
         return super().get_context_data(program_list=selectors.current_programs(), **kwargs)
 
 
-class ProgramDetailView(TemplateView):
+class ProgramDetailView(PreviewMixin, TemplateView):
     template_name = "activities/program_detail.html"
+    preview_model = Program
 
     def get_context_data(self, **kwargs):
-        program = selectors.current_program(slug=self.kwargs["slug"])
+        program = selectors.current_program(slug=self.kwargs["slug"], drafts=self.preview)
         if program is None:
             raise Http404("No published page at this address.")
-        page = selectors.program_page(program)
+        page = selectors.program_page(program, drafts=self.preview)
         return super().get_context_data(
             program=program,
             sections=page.sections,
             partners_by_slug=page.partners_by_slug,
+            not_public=page.not_public,
             years=page.years,
             themes=page.themes,
             archived_on=program.archived_on,
@@ -82,13 +86,17 @@ class ActivityListView(ListView):
         return response
 
 
-class ActivityDetailView(DetailView):
-    queryset = Activity.objects.published().select_related("program", "section").prefetch_related(
-        "themes", "partners"
-    )
+class ActivityDetailView(PreviewMixin, DetailView):
+    preview_model = Activity
+
+    def get_queryset(self):
+        activities = Activity.objects.all() if self.preview else Activity.objects.published()
+        return activities.select_related("program", "section").prefetch_related("themes", "partners")
 
     def get_context_data(self, **kwargs):
         previous_activity, next_activity = selectors.neighbours_on_page(self.object)
+        if self.preview:
+            kwargs["not_public"] = not Activity.objects.published().filter(pk=self.object.pk).exists()
         return super().get_context_data(
             partners_by_slug=selectors.linked_partners(self.object.text),
             previous_activity=previous_activity,

@@ -1,6 +1,16 @@
-"""Admin pieces shared by every content model."""
+"""Admin pieces shared by every content model: history, publishing, preview."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from activities import services
+from coop_site.publishing import Status, publish_permission
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -10,9 +20,207 @@ PROVENANCE_FIELDSET = (
         "reconstructed afterwards, or added later.",
     },
 )
+PUBLICATION_FIELDS = ["status", "publish_at"]
+PUBLICATION_FIELDSET = (
+    "Publication",
+    {
+        "fields": PUBLICATION_FIELDS,
+        "description": "A published item is public from its publication time on (at once if empty). "
+        "Only Publishers may change these.",
+    },
+)
 
 
-class ContentAdmin(admin.ModelAdmin):
+class ContentAdmin(SimpleHistoryAdmin):
+    """Facet counts, save buttons on top, and a history of every change that
+    can be compared version by version and reverted."""
+
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
     save_on_top = True
+    object_history_template = "admin/history_with_compare.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="%s_%s_compare" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def compare_view(self, request, object_id):
+        """Two versions of an item side by side: each field that differs, old and new."""
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        versions = list(obj.history.order_by("-history_date", "-history_id"))
+        form = CompareForm(request.GET or None, versions=versions)
+        changes = None
+        if form.is_valid():
+            older, newer = form.versions()
+            delta = newer.diff_against(older, foreign_keys_are_objs=True)
+            changes = [
+                {"field": self.opts.get_field(change.field).verbose_name, "old": change.old, "new": change.new}
+                for change in delta.changes
+            ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions: {obj}",
+            "opts": self.opts,
+            "object": obj,
+            "form": form,
+            "changes": changes,
+        }
+        return TemplateResponse(request, "admin/compare_versions.html", context)
+
+
+class CompareForm(forms.Form):
+    older = forms.TypedChoiceField(label="From version", coerce=int)
+    newer = forms.TypedChoiceField(label="To version", coerce=int)
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_id = {version.history_id: version for version in versions}
+        choices = [
+            (
+                version.history_id,
+                f"{timezone.localtime(version.history_date):%Y-%m-%d %H:%M:%S}, "
+                f"{version.get_history_type_display().lower()} by {version.history_user or 'a command'}",
+            )
+            for version in versions
+        ]
+        self.fields["older"].choices = self.fields["newer"].choices = choices
+
+    def versions(self):
+        return self.by_id[self.cleaned_data["older"]], self.by_id[self.cleaned_data["newer"]]
+
+
+class PublicationStateFilter(admin.SimpleListFilter):
+    title = "publication"
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return [("draft", "Draft"), ("scheduled", "Scheduled"), ("published", "Published")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "draft":
+            return queryset.filter(status=Status.DRAFT)
+        if self.value() == "scheduled":
+            return queryset.filter(status=Status.PUBLISHED, publish_at__gt=now)
+        if self.value() == "published":
+            return queryset.published()
+        return queryset
+
+
+class ScheduleForm(forms.Form):
+    publish_at = forms.DateTimeField(
+        label="Publish at",
+        help_text="The items appear on the public site from this moment on.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean_publish_at(self):
+        publish_at = self.cleaned_data["publish_at"]
+        if publish_at <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future; to publish now, use “Publish”.")
+        return publish_at
+
+
+class PublishingMixin:
+    """Publishing is for those with the model's publish permission (the
+    Publishers group): for anyone else the status fields are read-only and
+    new items start as drafts."""
+
+    def has_publish_permission(self, request, obj=None):
+        return request.user.has_perm(publish_permission(self.model))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            fields += [name for name in PUBLICATION_FIELDS if name not in fields]
+        return fields
+
+
+class PublishableInline(PublishingMixin, admin.options.InlineModelAdmin):
+    """Base for the inlines of publishable items (use with Tabular/StackedInline).
+
+    Each row's select lists take their choices from one query for the whole
+    page, not one per row."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _with_fixed_choices(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return _with_fixed_choices(super().formfield_for_manytomany(db_field, request, **kwargs))
+
+
+def _with_fixed_choices(formfield):
+    if formfield is not None and hasattr(formfield, "queryset"):
+        formfield.choices = list(formfield.choices)
+    return formfield
+
+
+class PublishableAdmin(PublishingMixin, ContentAdmin):
+    actions = ["publish_selected", "schedule_selected", "unpublish_selected"]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "publication", "preview_link"]
+
+    def get_list_filter(self, request):
+        return [PublicationStateFilter, *super().get_list_filter(request)]
+
+    @admin.display(description="publication", ordering="status")
+    def publication(self, item):
+        if item.is_scheduled:
+            return f"Scheduled for {timezone.localtime(item.publish_at):%Y-%m-%d %H:%M}"
+        return item.publication_state
+
+    @admin.display(description="preview")
+    def preview_link(self, item):
+        return format_html('<a href="{}">Preview</a>', item.get_absolute_url())
+
+    @admin.action(description="Publish the selected %(verbose_name_plural)s now", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        return self._confirm(request, queryset, action="publish_selected", verb="Publish", done="Published",
+                             change=services.publish)
+
+    @admin.action(description="Schedule the selected %(verbose_name_plural)s", permissions=["publish"])
+    def schedule_selected(self, request, queryset):
+        return self._confirm(request, queryset, action="schedule_selected", verb="Schedule", done="Scheduled",
+                             change=services.publish, form_class=ScheduleForm)
+
+    @admin.action(description="Unpublish the selected %(verbose_name_plural)s", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        return self._confirm(request, queryset, action="unpublish_selected", verb="Unpublish", done="Unpublished",
+                             change=services.unpublish)
+
+    def _confirm(self, request, queryset, *, action, verb, done, change, form_class=None):
+        """A confirmation page first; then each item on its own, and a report."""
+        confirmed = request.POST.get("confirmed") == "yes"
+        form = form_class(request.POST if confirmed else None) if form_class else None
+        if confirmed and (form is None or form.is_valid()):
+            options = form.cleaned_data if form else {}
+            report = services.for_each(queryset, change, user=request.user, **options)
+            names = self.opts.verbose_name_plural
+            if report.done:
+                listed = ", ".join(str(item) for item in report.done)
+                self.message_user(request, f"{done} {len(report.done)} {names}: {listed}.", messages.SUCCESS)
+            for item, reason in report.failed:
+                self.message_user(request, f"Could not {verb.lower()} “{item}”: {reason}", messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{verb} {queryset.count()} {self.opts.verbose_name_plural}?",
+            "opts": self.opts,
+            "queryset": queryset,
+            "action": action,
+            "verb": verb,
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+        }
+        return TemplateResponse(request, "admin/confirm_publication.html", context)

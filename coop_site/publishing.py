@@ -1,6 +1,10 @@
 """What every public model shares: a draft/published state and provenance."""
 
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
 
 
 class Status(models.TextChoices):
@@ -21,9 +25,18 @@ class SlugQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
 
+def public_condition(prefix=""):
+    """Published, and its publication time (if any) has come. ``prefix``
+    names a relation, e.g. "section__", to ask the same of a related row."""
+    return Q(**{f"{prefix}status": Status.PUBLISHED}) & (
+        Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": timezone.now()})
+    )
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Status.PUBLISHED)
+        """What anonymous visitors may see; a scheduled item appears once its time comes."""
+        return self.filter(public_condition())
 
 
 class PublishableSlugQuerySet(PublishableQuerySet, SlugQuerySet):
@@ -34,6 +47,10 @@ class Publishable(models.Model):
     status = models.CharField(
         max_length=20, choices=Status, default=Status.DRAFT, db_index=True
     )
+    publish_at = models.DateTimeField(
+        "publication time", null=True, blank=True, db_index=True,
+        help_text="A published item appears from this moment on; empty means at once.",
+    )
 
     objects = PublishableQuerySet.as_manager()
 
@@ -42,7 +59,24 @@ class Publishable(models.Model):
 
     @property
     def is_published(self):
-        return self.status == Status.PUBLISHED
+        """Visible to the public now."""
+        return self.status == Status.PUBLISHED and (self.publish_at is None or self.publish_at <= timezone.now())
+
+    @property
+    def is_scheduled(self):
+        return self.status == Status.PUBLISHED and self.publish_at is not None and self.publish_at > timezone.now()
+
+    @property
+    def publication_state(self):
+        """"Draft", "Scheduled" or "Published", as staff read it."""
+        if self.status == Status.DRAFT:
+            return "Draft"
+        return "Scheduled" if self.is_scheduled else "Published"
+
+
+def publish_permission(model):
+    """The permission to publish, unpublish and schedule ``model``'s items."""
+    return f"{model._meta.app_label}.publish_{model._meta.model_name}"
 
 
 class Provenanced(models.Model):
@@ -57,3 +91,25 @@ class Provenanced(models.Model):
 
     class Meta:
         abstract = True
+
+
+def can_preview(user, model):
+    """Staff who may change ``model``'s items see them before they are public."""
+    return user.is_active and user.is_staff and user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+
+
+class PreviewMixin:
+    """For a view of one item: ``self.preview`` says whether drafts may be shown;
+    such a response is never cached, since it differs from the public one."""
+
+    preview_model = None
+
+    @cached_property
+    def preview(self):
+        return can_preview(self.request.user, self.preview_model)
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if self.preview:
+            add_never_cache_headers(response)
+        return response

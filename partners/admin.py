@@ -1,32 +1,34 @@
 from django.contrib import admin
 
-from coop_site.admin_mixins import PROVENANCE_FIELDSET, ContentAdmin
+from coop_site.admin_mixins import PROVENANCE_FIELDSET, PUBLICATION_FIELDSET, ContentAdmin, PublishableAdmin
 
 from .models import Agreement, Contact, Partner
 
 
 @admin.register(Partner)
-class PartnerAdmin(ContentAdmin):
-    list_display = ["name", "acronym", "country", "url", "leaves_site", "status", "provenance"]
-    list_filter = ["status", "provenance", "leaves_site", "country"]
+class PartnerAdmin(PublishableAdmin):
+    list_display = ["name", "acronym", "country", "url", "leaves_site", "provenance"]
+    list_filter = ["provenance", "leaves_site", "country"]
     search_fields = ["name", "acronym", "local_name", "slug"]
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "acronym", "slug", "local_name", "local_name_language", "country", "url", "leaves_site", "status"]}),
+        (None, {"fields": ["name", "acronym", "slug", "local_name", "local_name_language", "country", "url", "leaves_site"]}),
+        PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ContentAdmin):
-    list_display = ["title", "short_name", "parties", "in_force_from", "status", "provenance"]
-    list_filter = ["status", "provenance"]
+class AgreementAdmin(PublishableAdmin):
+    list_display = ["title", "short_name", "parties", "in_force_from", "provenance"]
+    list_filter = ["provenance"]
     search_fields = ["title", "short_name", "parties", "slug"]
     ordering = ["-in_force_from", "title"]
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
-        (None, {"fields": ["title", "short_name", "slug", "parties", "signed_on", "in_force_from", "url", "leaves_site", "status"]}),
+        (None, {"fields": ["title", "short_name", "slug", "parties", "signed_on", "in_force_from", "url", "leaves_site"]}),
+        PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from coop_site.publishing import Provenanced, Publishable, PublishableSlugQuerySet, SlugQuerySet
 
@@ -24,9 +25,11 @@ class Partner(Publishable, Provenanced):
     )
 
     objects = PublishableSlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        permissions = [("publish_partner", "Can publish, unpublish and schedule partners")]
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
@@ -54,9 +57,11 @@ class Agreement(Publishable, Provenanced):
     leaves_site = models.BooleanField(default=True, verbose_name="link leaves the site")
 
     objects = PublishableSlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-in_force_from", "title"]
+        permissions = [("publish_agreement", "Can publish, unpublish and schedule agreements")]
 
     def __str__(self):
         return f"{self.title} ({self.short_name})" if self.short_name else self.title
@@ -80,6 +85,7 @@ class Contact(Provenanced):
     phone = models.CharField(max_length=50, blank=True)
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

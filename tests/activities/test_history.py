@@ -1,0 +1,94 @@
+import io
+import re
+
+from django.core.management import call_command
+from django.test import TestCase
+from django.urls import reverse
+
+from activities import services
+from activities.models import Activity, Theme
+from tests.activities.test_publishing import LITTER, staff_user
+from tests.forms import admin_form_data
+from tests.html import PERU_PAGE, SNAPSHOT
+
+
+class HistoryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        cls.editor = staff_user("editor", "Editors")
+        cls.publisher = staff_user("publisher", "Publishers")
+
+    def setUp(self):
+        self.activity = Activity.objects.get(slug=LITTER)
+        self.change_url = reverse("admin:activities_activity_change", args=[self.activity.pk])
+
+    def edit(self, user, **changes):
+        self.client.force_login(user)
+        data = admin_form_data(self.client.get(self.change_url).content.decode(), "activity_form")
+        data.update(changes)
+        response = self.client.post(self.change_url, data)
+        self.assertEqual(response.status_code, 302)
+
+    def test_a_loaded_snapshot_is_recorded_once_with_its_file(self):
+        history = self.activity.history.all()
+        self.assertTrue(history.exists())
+        self.assertEqual({record.history_change_reason for record in history}, {"Loaded from peru-2021-01-19.json"})
+        self.assertEqual({record.history_user for record in history}, {None})
+        self.assertEqual(history.earliest("history_date").history_type, "+")
+        count = self.activity.history.count()
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        self.assertEqual(self.activity.history.count(), count, "an unchanged reload writes no history")
+
+    def test_an_admin_edit_records_who_when_and_what(self):
+        old_text = self.activity.text
+        self.edit(self.editor, text="Rewritten by the editor.", themes=[str(Theme.objects.get(slug="mercury").pk)])
+        latest = self.activity.history.filter(history_user=self.editor)
+        self.assertTrue(latest.exists())
+        change = latest.earliest("history_date")
+        delta = change.diff_against(change.prev_record)
+        text_change = next(c for c in delta.changes if c.field == "text")
+        self.assertEqual((text_change.old, text_change.new), (old_text, "Rewritten by the editor."))
+        self.client.force_login(self.editor)
+        history_page = self.client.get(reverse("admin:activities_activity_history", args=[self.activity.pk]))
+        self.assertContains(history_page, "editor")
+        self.assertContains(history_page, "Rewritten by the editor.")
+
+    def test_publishing_is_recorded_with_the_publisher(self):
+        Activity.objects.filter(pk=self.activity.pk).update(status="draft")
+        services.publish(Activity.objects.get(pk=self.activity.pk), user=self.publisher)
+        latest = self.activity.history.latest("history_date")
+        self.assertEqual((latest.history_user, latest.history_change_reason, latest.status),
+                         (self.publisher, "Published.", "published"))
+
+    def test_compare_two_versions_shows_each_changed_field(self):
+        self.edit(self.editor, text="First rewrite.")
+        self.edit(self.editor, text="Second rewrite.", title="A short title")
+        versions = list(self.activity.history.order_by("history_date", "history_id"))
+        url = reverse("admin:activities_activity_compare", args=[self.activity.pk])
+        response = self.client.get(url, {"older": versions[0].history_id, "newer": versions[-1].history_id})
+        html = response.content.decode()
+        rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th><td><del>(.*?)</del></td><td><ins>(.*?)</ins></td></tr>", html, re.S)
+        fields = {field: (old, new) for field, old, new in rows}
+        self.assertEqual(fields["Text"][1], "Second rewrite.")
+        self.assertIn("Trash Free Waters", fields["Text"][0])
+        self.assertEqual(fields["Title"], ("", "A short title"))
+        same = self.client.get(url, {"older": versions[-1].history_id, "newer": versions[-1].history_id})
+        self.assertContains(same, "The two versions are the same.")
+        bad = self.client.get(url, {"older": "abc", "newer": "99999"})
+        self.assertEqual(bad.status_code, 200)
+        self.assertContains(bad, "Select a valid choice")
+
+    def test_an_earlier_version_can_be_restored(self):
+        original = self.activity.text
+        self.edit(self.editor, text="A mistaken rewrite.")
+        self.assertContains(self.client.get(PERU_PAGE), "A mistaken rewrite.")
+        first = self.activity.history.earliest("history_date")
+        revert_url = reverse("admin:activities_activity_simple_history", args=[self.activity.pk, first.history_id])
+        data = admin_form_data(self.client.get(revert_url).content.decode(), "historicalactivity_form")
+        self.assertEqual(data["text"].strip(), original)
+        self.assertEqual(self.client.post(revert_url, data).status_code, 302)
+        self.activity.refresh_from_db()
+        self.assertEqual(self.activity.text.strip(), original)
+        self.assertContains(self.client.get(PERU_PAGE), "Trash Free Waters")
+        self.assertEqual(self.activity.history.latest("history_date").history_user, self.editor)
