@@ -131,6 +131,23 @@ CRISPY_CLASS_CONVERTERS = {
     "selectmultiple": "usa-select",
 }
 
+# Visitors' messages: at most this many an hour from one address; staff named
+# in DJANGO_MANAGERS (addresses, comma-separated) get each by mail.
+CONTACT_RATE_LIMIT = int(os.environ.get("CONTACT_RATE_LIMIT", "5"))
+MANAGERS = env_list("DJANGO_MANAGERS")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("DJANGO_EMAIL_PORT", "25")),
+            "timeout": 10,
+        },
+    }
+}
+
 # Links to these domains stay on the EPA web and get no "Exit" disclaimer.
 SITE_OWN_DOMAINS = ["epa.gov"]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoopSiteConfig(AppConfig):
+    name = "coop_site"
+    verbose_name = "Site: visitors' messages"

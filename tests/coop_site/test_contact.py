@@ -1,0 +1,126 @@
+import io
+from unittest import mock
+
+from django.core import mail
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client, TestCase, override_settings
+from django.urls import reverse
+
+from coop_site.models import Message
+from tests.activities.test_publishing import staff_user
+from tests.forms import admin_form_data
+from tests.html import PERU_PAGE, SNAPSHOT, Page
+
+VALID = {
+    "name": "Ana Quispe",
+    "email": "ana@example.pe",
+    "subject": "Megacities reports",
+    "body": "Where can I read the burden analysis?",
+    "page": PERU_PAGE,
+}
+
+
+@override_settings(MANAGERS=["web@example.gov"])
+class ContactFormTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+
+    def setUp(self):
+        cache.clear()
+
+    def send(self, client=None, **changes):
+        return (client or self.client).post(reverse("contact"), {**VALID, **changes})
+
+    def test_every_page_links_to_the_form_naming_itself(self):
+        page = Page(self.client.get(PERU_PAGE).content.decode())
+        contact = next(link for link in page.links if link["text"] == "Contact Us")
+        self.assertEqual(contact["href"], "/contact/?page=/international-cooperation/epa-collaboration-peru/")
+        self.assertIn("Contact Us to ask a question, provide feedback, or report a problem.", page.blocks)
+        form = self.client.get(contact["href"]).content.decode()
+        self.assertIn(f'<input type="hidden" name="page" value="{PERU_PAGE}"', form)
+        for name, label in (("name", "Name"), ("email", "Email address"), ("subject", "Subject"), ("body", "Your message")):
+            self.assertIn(f'for="id_{name}">{label}', form)
+        self.assertIn('name="csrfmiddlewaretoken"', form)
+
+    def test_a_message_is_stored_then_staff_are_told(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.send()
+        self.assertRedirects(response, reverse("contact_thanks"))
+        message = Message.objects.get()
+        self.assertEqual((message.name, message.email, message.page, message.handled),
+                         ("Ana Quispe", "ana@example.pe", PERU_PAGE, False))
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertIn("Where can I read the burden analysis?", mail.outbox[0].body)
+        self.assertEqual(mail.outbox[0].to, ["web@example.gov"])
+
+    def test_a_mail_failure_loses_nothing(self):
+        with mock.patch("coop_site.services.mail_managers", side_effect=ConnectionRefusedError("mail is down")):
+            with self.assertLogs("coop_site.services", "ERROR") as logs:
+                with self.captureOnCommitCallbacks(execute=True):
+                    response = self.send()
+        self.assertRedirects(response, reverse("contact_thanks"))
+        self.assertEqual(Message.objects.count(), 1)
+        self.assertIn("it is stored and shown in the admin", logs.output[0])
+
+    def test_missing_or_bad_fields_are_explained_and_nothing_is_stored(self):
+        response = self.send(email="not an address", body="")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Email address: Enter a valid email address.")
+        self.assertContains(response, "Your message: This field is required.")
+        self.assertContains(response, 'value="Ana Quispe"', msg_prefix="what was typed is kept")
+        self.assertFalse(Message.objects.exists())
+
+    def test_a_page_elsewhere_is_not_kept(self):
+        self.send(page="https://elsewhere.example/phish")
+        self.assertEqual(Message.objects.get().page, "")
+
+    def test_the_robot_trap_refuses_with_a_clear_message(self):
+        response = self.send(website="http://spam.example")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "This message looks automated and was not sent")
+        self.assertFalse(Message.objects.exists())
+
+    @override_settings(CONTACT_RATE_LIMIT=3)
+    def test_one_address_may_send_a_few_messages_an_hour(self):
+        for _ in range(3):
+            self.assertEqual(self.send().status_code, 302)
+        response = self.send()
+        self.assertEqual(response.status_code, 429)
+        self.assertContains(response, "Please try again in an hour", status_code=429)
+        self.assertEqual(Message.objects.count(), 3)
+        other = Client(REMOTE_ADDR="192.0.2.7")
+        self.assertEqual(self.send(client=other).status_code, 302)
+
+    def test_a_post_without_the_csrf_token_is_refused(self):
+        response = self.send(client=Client(enforce_csrf_checks=True))
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(Message.objects.exists())
+
+
+class MessageAdminTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = staff_user("editor", "Editors")
+        cls.message = Message.objects.create(**{**VALID})
+
+    def test_staff_see_messages_and_mark_them_handled(self):
+        self.client.force_login(self.editor)
+        changelist = reverse("admin:coop_site_message_changelist")
+        self.assertContains(self.client.get(changelist), "Megacities reports")
+        url = reverse("admin:coop_site_message_change", args=[self.message.pk])
+        html = self.client.get(url).content.decode()
+        self.assertNotIn('name="body"', html, "what the visitor wrote is not editable")
+        data = admin_form_data(html, "message_form")
+        data["handled"] = ["on"]
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        self.message.refresh_from_db()
+        self.assertTrue(self.message.handled)
+        self.assertEqual(self.message.handled_by, self.editor)
+        self.assertEqual(self.message.body, VALID["body"])
+        response = self.client.post(changelist, {"action": "mark_unhandled", "_selected_action": [self.message.pk]})
+        self.assertEqual(response.status_code, 302)
+        self.message.refresh_from_db()
+        self.assertFalse(self.message.handled)
+        self.assertEqual(self.client.get(reverse("admin:coop_site_message_add")).status_code, 403)
