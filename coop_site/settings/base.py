@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "crispy_forms",
     "simple_history",
+    "axes",
     "coop_site",
     "partners",
     "activities",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
     # Records who made each change in the admin, for the history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-in attempts.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coop_site.urls"
@@ -88,6 +91,19 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sign-in attempts go through django-axes first: after AXES_FAILURE_LIMIT
+# failures for one user name, or from one address, that name or address is
+# refused for AXES_COOLOFF_TIME hours (status 429).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

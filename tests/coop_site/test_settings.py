@@ -23,3 +23,14 @@ class ProductionSettingsTests(SimpleTestCase):
     def test_starts_with_a_secret_key(self):
         result = self.run_check(DJANGO_SECRET_KEY="x" * 60, DJANGO_ALLOWED_HOSTS="coop.example.gov")
         self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_session_and_csrf_cookies_are_secure_and_http_only(self):
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+        environment.update(DJANGO_SETTINGS_MODULE="coop_site.settings.production", DJANGO_SECRET_KEY="x" * 60)
+        code = (
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, len(s.AUTH_PASSWORD_VALIDATORS))"
+        )
+        result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=environment,
+                                capture_output=True, text=True)
+        self.assertEqual(result.stdout.split(), ["True", "True", "True", "4"], result.stderr)
