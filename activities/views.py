@@ -1,4 +1,6 @@
 from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import selectors
@@ -58,6 +60,14 @@ class ActivityListView(ListView):
     """All published activities; the path may fix the year or a theme."""
 
     paginate_by = 20
+
+    def get(self, request, *args, **kwargs):
+        # The form sends its empty fields too ("&partner=&q="): drop them, so
+        # the address to share says only what was chosen.
+        chosen = [(name, value) for name, values in request.GET.lists() for value in values if value != ""]
+        if len(chosen) < sum(len(values) for _, values in request.GET.lists()):
+            return redirect(request.path + (f"?{urlencode(chosen)}" if chosen else ""))
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         self.filterset = listing_filterset(self.request, **self.kwargs)

@@ -32,6 +32,9 @@ class ContactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_class = "usa-form usa-form--large contact-form"
+        # The server's messages (summary, and each beside its field) are the
+        # accessible ones; the browser's own bubbles are not.
+        self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             "name", "email", "subject", "body", "page", Field("website", wrapper_class="contact-form__trap")
         )

@@ -84,11 +84,17 @@ class ActivityListTests(TestCase):
             "/activities/?theme=adjudication&year=2019": "/activities/2019/?theme=adjudication",
             "/activities/?theme=adjudication": "/activities/theme/adjudication/",
             "/activities/theme/mercury/?theme=marine-litter": "/activities/?theme=marine-litter&theme=mercury",
-            "/activities/?q=&partner=": "/activities/",
         }
         for address, canonical in cases.items():
             html = unescape(self.client.get(address).content.decode())
             self.assertIn(f'<link rel="canonical" href="http://testserver{canonical}">', html, address)
+
+    def test_empty_fields_are_dropped_from_the_address(self):
+        response = self.client.get("/activities/?year=2017&theme=adjudication&partner=&program=&q=")
+        self.assertRedirects(response, "/activities/?year=2017&theme=adjudication")
+        self.assertRedirects(self.client.get("/activities/2019/?q=&partner="), "/activities/2019/")
+        self.assertRedirects(self.client.get("/activities/?year=abc&q="), "/activities/?year=abc",
+                             fetch_redirect_response=False)
 
     def test_filter_form_is_a_get_form_with_labels_a_themes_fieldset_and_both_buttons(self):
         html = self.client.get("/activities/2019/").content.decode()
@@ -227,12 +233,12 @@ class ActivityListTests(TestCase):
             "year=2018&year=2019": 2,  # repeated: the last one counts, as in any Django form
             "theme=adjudication&theme=adjudication": 3,
             "q=%C3%28": 0,  # bytes that are not UTF-8 are replaced, then searched for
-            "q=Raura&q=": 17,
+            "q=Raura&q=": 1,  # the empty one is dropped
             "unknown=1": 17,
             "page=1": 17,
         }
         for query, count in cases.items():
-            response = self.client.get(f"/activities/?{query}")
+            response = self.client.get(f"/activities/?{query}", follow=True)
             self.assertEqual(response.status_code, 200, query)
             self.assertEqual(len(listed(self, response)), count, query)
 

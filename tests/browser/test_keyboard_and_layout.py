@@ -1,0 +1,145 @@
+"""Keyboard use, pages without JavaScript, and narrow and wide screens."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from activities.models import Activity, Section
+from tests.browser.pages import PUBLIC_PAGES
+from tests.html import PERU_PAGE
+
+FOCUSED = "document.activeElement"
+
+
+def tab_to(page, selector, *, limit=80):
+    """Press Tab until the element matching ``selector`` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"{FOCUSED}.matches({selector!r})"):
+            return
+    pytest.fail(f"{selector} was not reached with Tab in {limit} presses on {page.url}")
+
+
+def test_skip_link_moves_focus_to_the_main_content(site, page):
+    page.goto(site + PERU_PAGE)
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"{FOCUSED}.textContent.trim()") == "Skip to main content"
+    assert page.get_by_text("Skip to main content").is_visible(), "the skip link shows when focused"
+    page.keyboard.press("Enter")
+    assert page.evaluate(f"{FOCUSED}.id") == "main-content"
+
+
+@pytest.mark.parametrize("name", ["Peru page", "activity listing", "contact form", "activity detail"])
+def test_focus_is_always_visible(site, page, name):
+    page.goto(site + PUBLIC_PAGES[name])
+    seen = set()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        element = page.evaluate(
+            f"""() => {{
+                const el = {FOCUSED}, style = getComputedStyle(el);
+                const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+                const shadow = style.boxShadow && style.boxShadow !== 'none';
+                return {{html: el.outerHTML.slice(0, 120), visible: outline || shadow, body: el === document.body}};
+            }}"""
+        )
+        if element["body"] or element["html"] in seen:
+            break
+        seen.add(element["html"])
+        assert element["visible"], f"{name}: no visible focus on {element['html']}"
+    assert len(seen) > 5, f"{name}: only {len(seen)} elements took the focus"
+
+
+def test_gov_banner_opens_and_closes_from_the_keyboard(site, page):
+    page.goto(site + "/")
+    button = page.locator(".usa-banner__button")
+    content = page.locator("#gov-banner-default")
+    expect(content).to_be_hidden()
+    tab_to(page, ".usa-banner__button")
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(content).to_be_visible()
+    page.keyboard.press("Space")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(content).to_be_hidden()
+
+
+def test_the_filter_form_works_by_keyboard_alone(site, page):
+    page.goto(site + "/activities/")
+    tab_to(page, "#id_year")
+    page.keyboard.type("2017")
+    tab_to(page, "input[value='adjudication']")
+    page.keyboard.press("Space")
+    tab_to(page, "#apply-filters")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/activities/?year=2017&theme=adjudication")
+    assert page.url.endswith("/activities/?year=2017&theme=adjudication"), "empty fields are dropped"
+    expect(page.locator(".result-summary")).to_have_text("1 activity in 2017 on Adjudication.")
+
+
+def add_activities(count):
+    section = Section.objects.get(anchor="past-activities")
+    Activity.objects.bulk_create(
+        Activity(program=section.program, section=section, slug=f"extra-{n}", title=f"Extra activity {n}",
+                 text=f"Extra {n}.", date=datetime.date(2015, 1, 1), status="published", order=100 + n)
+        for n in range(30)
+    )
+
+
+def test_filtering_and_paging_work_without_javascript(site, browser):
+    add_activities(30)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/activities/")
+    page.get_by_label("Year").select_option("2015")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/activities/?year=2015**")
+    expect(page.locator(".result-summary")).to_have_text("30 activities in 2015, page 1 of 2.")
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator(".result-summary")).to_have_text("30 activities in 2015, page 2 of 2.")
+    assert "year=2015" in page.url and "page=2" in page.url
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.locator(".result-summary")).to_have_text("47 activities, page 1 of 3.")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_no_page_scrolls_sideways(site, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = []
+    for name, address in PUBLIC_PAGES.items():
+        page.goto(site + address)
+        overflow = page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                const wide = [...document.querySelectorAll('body *')]
+                    .filter(el => el.getBoundingClientRect().right > width + 1 && getComputedStyle(el).display !== 'none')
+                    .map(el => el.outerHTML.slice(0, 100));
+                return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 3)};
+            }"""
+        )
+        if overflow["scroll"] > overflow["width"]:
+            problems.append(f"{name} at {width}px: {overflow['scroll']}px wide, e.g. {overflow['wide']}")
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_pages_lists_and_contact_block_are_readable(site, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(site + PERU_PAGE)
+    blocks = page.evaluate(
+        """() => [...document.querySelectorAll('main li.activity, main address')].map(el => {
+            const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+            return {text: el.textContent.trim().slice(0, 40), left: box.left, right: box.right,
+                    size: parseFloat(style.fontSize), visible: box.width > 0 && style.visibility !== 'hidden'};
+        })"""
+    )
+    context.close()
+    assert len(blocks) == 15, blocks  # 5 + 3 + 6 list items and the address
+    for block in blocks:
+        assert block["visible"] and block["left"] >= 0 and block["right"] <= width, f"at {width}px: {block}"
+        assert block["size"] >= 14, f"at {width}px, text smaller than 14px: {block}"
