@@ -47,7 +47,7 @@ db: install
 	$(RUN_ENV) $(PY) manage.py load_initial_data
 
 run: static db
-	$(RUN_ENV) $(VENV)/bin/gunicorn coop_site.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	$(RUN_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2
 
 test: static db
 	$(PY) -m pytest

@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 from activities.views import ProgramIndexView
 
 from .sitemaps import SITEMAPS
-from .views import ContactView
+from .views import ContactView, healthz, live
 
 urlpatterns = [
     path("", ProgramIndexView.as_view(template_name="home.html"), name="home"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("about-this-archive/", TemplateView.as_view(template_name="about_archive.html"), name="about_archive"),
     path("exit-disclaimer/", TemplateView.as_view(template_name="exit_disclaimer.html"), name="exit_disclaimer"),
+    path("healthz", healthz, name="healthz"),
+    path("healthz/live", live, name="live"),
     path("contact/", ContactView.as_view(), name="contact"),
     path("contact/thanks/", TemplateView.as_view(template_name="coop_site/message_thanks.html"), name="contact_thanks"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.index"),

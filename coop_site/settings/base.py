@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -43,13 +44,20 @@ INSTALLED_APPS = [
     "crispy_forms",
     "simple_history",
     "axes",
-    "coop_site",
+    "coop_site.apps.CoopSiteConfig",
     "partners",
     "activities",
 ]
 
 MIDDLEWARE = [
+    # Stores anonymous visitors' pages; must come first.
+    "coop_site.middleware.UpdatePublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "coop_site.middleware.PermissionsPolicyMiddleware",
+    # ETag on every page; a matching If-None-Match is answered 304.
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,10 +66,43 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change in the admin, for the history.
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it answers locked-out sign-in attempts.
+    # Answers locked-out sign-in attempts (django-axes).
     "axes.middleware.AxesMiddleware",
+    # Answers anonymous visitors from the page cache; must come last.
+    "coop_site.middleware.FetchPublicCacheMiddleware",
 ]
+
+# Headers on every response, pages and static files alike. No inline script
+# or style anywhere, so the policy needs no 'unsafe-inline'.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Anonymous pages are cached in Redis when REDIS_URL is set (shared by every
+# host), else in each process's memory; see coop_site/cache_versions.py.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+CACHE_MIDDLEWARE_SECONDS = int(os.environ.get("CACHE_PAGE_SECONDS", "600"))
+CACHE_MIDDLEWARE_KEY_PREFIX = "page"
 
 ROOT_URLCONF = "coop_site.urls"
 WSGI_APPLICATION = "coop_site.wsgi.application"
@@ -167,11 +208,23 @@ MAILERS = {
 # Links to these domains stay on the EPA web and get no "Exit" disclaimer.
 SITE_OWN_DOMAINS = ["epa.gov"]
 
+# Logs go to stdout, one JSON object a line (DJANGO_LOG_FORMAT=text for people).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": {"()": "coop_site.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": os.environ.get("DJANGO_LOG_FORMAT", "json"),
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # The snapshot that `manage.py load_initial_data` loads into an empty database.

@@ -19,9 +19,14 @@ def violations(page, name):
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
 def test_no_wcag_violations(site, page, name):
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     page.goto(site + PUBLIC_PAGES[name])
     problems = violations(page, name)
     assert not problems, "\n".join(problems)
+    # The Content-Security-Policy blocks nothing the page needs (it would say so here).
+    blocked = [text for text in console_errors if "Content Security Policy" in text]
+    assert not blocked, f"{name}: " + "\n".join(blocked)
 
 
 def test_contact_form_with_errors_has_no_wcag_violations(site, page):

@@ -1,0 +1,63 @@
+"""One number for the whole site's content: cached pages are keyed by it, and
+any change to the content (admin, bulk action, command, snapshot load) or the
+arrival of a scheduled publication time moves it on."""
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db.models import Min
+from django.utils import timezone
+
+from .publishing import Publishable, Status
+
+VERSION_KEY = "content-version"
+NEXT_PUBLICATION_KEY = "content-next-publication"
+NONE_SCHEDULED = "none"
+CONTENT_APPS = {"activities", "partners"}
+
+
+def current():
+    """The content version, moved on if a scheduled item has come due."""
+    values = cache.get_many([VERSION_KEY, NEXT_PUBLICATION_KEY])
+    version = values.get(VERSION_KEY)
+    if version is None:
+        version = _fresh_version()
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    next_publication = values.get(NEXT_PUBLICATION_KEY)
+    if next_publication is None:
+        next_publication = _next_publication()
+        cache.set(NEXT_PUBLICATION_KEY, next_publication, timeout=3600)
+    if next_publication != NONE_SCHEDULED and timezone.now() >= next_publication:
+        version = bump()
+    return version
+
+
+def bump(**kwargs):
+    """Move the version on (also a signal receiver for every content change)."""
+    cache.delete(NEXT_PUBLICATION_KEY)
+    try:
+        return cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (a fresh or flushed cache)
+        version = _fresh_version()
+        cache.set(VERSION_KEY, version, timeout=None)
+        return version
+
+
+def _fresh_version():
+    # Not 1: a flushed version key must not meet pages stored under an old number.
+    return int(timezone.now().timestamp() * 1000)
+
+
+def is_content(model):
+    return model._meta.app_label in CONTENT_APPS
+
+
+def _next_publication():
+    now = timezone.now()
+    times = [
+        model._default_manager.filter(status=Status.PUBLISHED, publish_at__gt=now).aggregate(next=Min("publish_at"))["next"]
+        for model in apps.get_models()
+        if issubclass(model, Publishable)
+    ]
+    times = [time for time in times if time is not None]
+    return min(times) if times else NONE_SCHEDULED

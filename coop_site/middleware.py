@@ -1,0 +1,71 @@
+"""Site-wide middleware: the headers Django has no setting for, and the page cache."""
+
+import contextvars
+
+from django.conf import settings
+from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+from django.utils.http import split_directive_names
+
+from . import cache_versions
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off browser features the site never uses."""
+
+    POLICY = ", ".join(
+        f"{feature}=()"
+        for feature in ("accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
+                        "payment", "usb")
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.POLICY)
+        return response
+
+
+# The content version a request's cached page is read and written under.
+_content_version = contextvars.ContextVar("content_version", default=0)
+
+
+class _VersionedKeyPrefix:
+    """Django's cache middleware, with the content version in the key prefix:
+    any change to the content makes every earlier cached page unreachable."""
+
+    @property
+    def key_prefix(self):
+        return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}.v{_content_version.get()}"
+
+    @key_prefix.setter
+    def key_prefix(self, value):  # set by Django's __init__; the property decides
+        pass
+
+
+class UpdatePublicCacheMiddleware(_VersionedKeyPrefix, UpdateCacheMiddleware):
+    """First in MIDDLEWARE: stores anonymous visitors' pages for
+    CACHE_MIDDLEWARE_SECONDS. Browsers, though, are told to check back each
+    time (no-cache), which the ETag makes a cheap 304: a change is seen on the
+    next request there too."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        directives = set(split_directive_names(response.get("Cache-Control", "")))
+        if hasattr(request, "_cache_update_cache") and not directives & {"private", "no-store"}:
+            response.headers["Cache-Control"] = "no-cache"
+            response.headers.pop("Expires", None)
+        return response
+
+
+class FetchPublicCacheMiddleware(_VersionedKeyPrefix, FetchFromCacheMiddleware):
+    """Last in MIDDLEWARE: answers anonymous visitors from the cache; signed-in
+    staff (who may preview drafts) are never served from it nor stored in it."""
+
+    def process_request(self, request):
+        if not settings.CACHE_MIDDLEWARE_SECONDS or request.user.is_authenticated:
+            request._cache_update_cache = False
+            return None
+        _content_version.set(cache_versions.current())
+        return super().process_request(request)

@@ -1,0 +1,21 @@
+"""gunicorn settings; each can be overridden on the command line or with GUNICORN_CMD_ARGS."""
+
+import multiprocessing
+import os
+
+wsgi_app = "coop_site.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Sync workers: the pages are short database reads; two per core and one more.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then, so that a slow leak never grows.
+max_requests = 5000
+max_requests_jitter = 500
+# Access and error logs to stdout/stderr, one line a request.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# The load balancer's address(es) whose X-Forwarded-* headers are trusted.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,246 @@
+import datetime
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from unittest import mock
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import OperationalError, connection
+from django.template.loader import render_to_string
+from django.test import SimpleTestCase, TestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import services
+from activities.models import Activity, Program
+from coop_site.logging import JsonFormatter
+from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
+from tests.forms import admin_form_data
+from tests.html import PERU_PAGE, SNAPSHOT
+
+
+def production_environment(**extra):
+    """The variables .env.example documents, with a real-looking secret key."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    for line in (settings.BASE_DIR / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            environment[name] = value
+    environment.update(DJANGO_SECRET_KEY="k3y-" + "x9Q" * 20, DATABASE_URL="sqlite:///:memory:", REDIS_URL="", **extra)
+    return environment
+
+
+class HeaderTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+
+    def assert_security_headers(self, response, what):
+        csp = response.headers.get("Content-Security-Policy", "")
+        self.assertIn("default-src 'self'", csp, what)
+        self.assertIn("frame-ancestors 'none'", csp, what)
+        self.assertNotIn("unsafe-inline", csp, what)
+        self.assertNotIn("unsafe-eval", csp, what)
+        self.assertEqual(response.headers.get("X-Content-Type-Options"), "nosniff", what)
+        self.assertEqual(response.headers.get("Referrer-Policy"), "strict-origin-when-cross-origin", what)
+        self.assertIn("camera=()", response.headers.get("Permissions-Policy", ""), what)
+        self.assertIn("geolocation=()", response.headers.get("Permissions-Policy", ""), what)
+        self.assertEqual(response.headers.get("Cross-Origin-Opener-Policy"), "same-origin", what)
+        self.assertEqual(response.headers.get("X-Frame-Options"), "DENY", what)
+
+    def test_every_kind_of_response_carries_the_headers(self):
+        for address in (PERU_PAGE, "/activities/?year=2019", "/activities/feed/", "/no-such-page/", "/contact/",
+                        "/admin/login/", "/healthz", "/static/css/site.css"):
+            response = self.client.get(address)
+            self.assert_security_headers(response, address)
+
+    def test_no_page_has_inline_script_or_style(self):
+        for address in (PERU_PAGE, "/activities/", "/contact/", "/admin/login/"):
+            html = self.client.get(address).content.decode()
+            self.assertNotRegex(html, r"<script(?![^>]*\bsrc=)[^>]*>", address)
+            self.assertNotRegex(html, r"<style|\sstyle=", address)
+
+    @override_settings(SECURE_HSTS_SECONDS=31536000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True, SECURE_HSTS_PRELOAD=True)
+    def test_hsts_over_https(self):
+        response = self.client.get(PERU_PAGE, secure=True)
+        self.assertEqual(response.headers["Strict-Transport-Security"], "max-age=31536000; includeSubDomains; preload")
+
+
+class DeploySettingsTests(SimpleTestCase):
+    def run_manage(self, *arguments, **extra):
+        return subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR,
+                              env=production_environment(**extra), capture_output=True, text=True)
+
+    def test_check_deploy_reports_nothing_with_the_documented_variables(self):
+        result = self.run_manage("check", "--deploy", "--fail-level", "WARNING")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("System check identified no issues", result.stdout)
+
+    def test_production_sends_hsts_and_redirects_to_https(self):
+        code = ("import django; django.setup(); from django.conf import settings as s; "
+                "print(s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.SECURE_PROXY_SSL_HEADER[0])")
+        result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR,
+                                env=production_environment(), capture_output=True, text=True)
+        self.assertEqual(result.stdout.split(), ["31536000", "True", "HTTP_X_FORWARDED_PROTO"], result.stderr)
+
+    def test_gunicorn_accepts_its_configuration(self):
+        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        result = subprocess.run([gunicorn, "--config", "gunicorn.conf.py", "--check-config"], cwd=settings.BASE_DIR,
+                                env=production_environment(WEB_CONCURRENCY="3"), capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+
+@override_settings(
+    STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}},
+    WHITENOISE_AUTOREFRESH=False,
+)
+class StaticFileTests(SimpleTestCase):
+    """Served by WhiteNoise from the collected files (`make static`), as in production."""
+
+    def setUp(self):
+        if not (settings.STATIC_ROOT / "staticfiles.json").exists():
+            self.fail("No collected static files: run `make static` (make test does) first.")
+
+    def test_hashed_names_are_cached_for_ever_and_compressed(self):
+        url = ManifestStaticFilesStorage().url("css/site.css")
+        self.assertRegex(url, r"^/static/css/site\.[0-9a-f]{12}\.css$")
+        response = self.client.get(url, headers={"Accept-Encoding": "gzip, br"})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("max-age=315360000", response["Cache-Control"])
+        self.assertIn("immutable", response["Cache-Control"])
+        self.assertIn(response["Content-Encoding"], ("br", "gzip"))
+
+    def test_pages_link_the_hashed_names(self):
+        page = render_to_string("404.html")
+        self.assertRegex(page, r'href="/static/uswds/css/uswds\.min\.[0-9a-f]{12}\.css"')
+        self.assertRegex(page, r'src="/static/uswds/js/uswds\.min\.[0-9a-f]{12}\.js"')
+
+
+@override_settings(CACHE_MIDDLEWARE_SECONDS=600)
+class PageCacheTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        cls.publisher = staff_user("publisher", "Publishers")
+
+    def setUp(self):
+        cache.clear()
+
+    def visit(self, address=PERU_PAGE):
+        return self.client.get(address)
+
+    def test_an_anonymous_page_is_served_from_the_cache(self):
+        first = self.visit()
+        with self.assertNumQueries(0):
+            second = self.visit()
+        self.assertEqual(first.content, second.content)
+        self.assertIn("no-cache", second["Cache-Control"])
+
+    def test_an_etag_is_answered_with_304(self):
+        etag = self.visit()["ETag"]
+        response = self.client.get(PERU_PAGE, headers={"If-None-Match": etag})
+        self.assertEqual(response.status_code, 304)
+        self.assertEqual(response.content, b"")
+
+    def test_an_admin_edit_shows_on_the_next_request(self):
+        self.visit()
+        self.client.force_login(self.publisher)
+        activity = Activity.objects.get(slug=LITTER)
+        url = reverse("admin:activities_activity_change", args=[activity.pk])
+        data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
+        data["text"] = "Corrected in the admin."
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        self.client.logout()
+        self.assertContains(self.visit(), "Corrected in the admin.")
+
+    def test_publishing_and_unpublishing_show_on_the_next_request(self):
+        self.assertContains(self.visit(f"/activities/{RAURA}/"), "Raura")
+        services.unpublish(Activity.objects.get(slug=RAURA), user=self.publisher)
+        self.assertEqual(self.visit(f"/activities/{RAURA}/").status_code, 404)
+        self.assertNotContains(self.visit(), "Raura Mine")
+        services.publish(Activity.objects.get(slug=RAURA), user=self.publisher)
+        self.assertContains(self.visit(), "Raura Mine")
+
+    def test_a_snapshot_loaded_by_command_shows_on_the_next_request(self):
+        self.visit()
+        fixture = json.loads(SNAPSHOT.read_text())
+        for record in fixture:
+            if record["model"] == "activities.program":
+                record["fields"]["intro"] = "An introduction from a reloaded snapshot."
+        path = settings.BASE_DIR / "tests" / "fixtures" / "changed-snapshot.json"
+        try:
+            path.write_text(json.dumps(fixture))
+            call_command("load_snapshot", str(path), stdout=io.StringIO())
+        finally:
+            path.unlink()
+        self.assertContains(self.visit(), "An introduction from a reloaded snapshot.")
+
+    def test_a_scheduled_item_appears_at_its_time_despite_the_cache(self):
+        activity = Activity.objects.get(slug=RAURA)
+        activity.publish_at = timezone.now() + datetime.timedelta(hours=1)
+        activity.save()
+        self.assertNotContains(self.visit(), "Raura Mine")
+        self.assertNotContains(self.visit(), "Raura Mine")  # now from the cache
+        with later(hours=2):
+            self.assertContains(self.visit(), "Raura Mine")
+
+    def test_staff_are_never_served_or_stored(self):
+        Activity.objects.filter(slug=LITTER).update(status="draft")
+        cache.clear()
+        self.client.force_login(self.publisher)
+        preview = self.visit()
+        self.assertContains(preview, "Draft, not public.")
+        self.assertIn("no-store", preview["Cache-Control"])
+        self.client.logout()
+        self.assertNotContains(self.visit(), "Draft, not public.")
+        self.client.force_login(self.publisher)
+        self.assertContains(self.visit(), "Draft, not public.", msg_prefix="not the visitors' cached copy")
+
+    def test_the_contact_form_is_never_cached(self):
+        response = self.visit("/contact/")
+        self.assertIn("no-store", response["Cache-Control"])
+
+
+class HealthTests(TestCase):
+    def test_healthz_answers_ok_with_a_database_round_trip(self):
+        with self.assertNumQueries(1):
+            response = self.client.get("/healthz")
+        self.assertEqual((response.status_code, response.content), (200, b"ok"))
+        self.assertIn("no-cache", response["Cache-Control"])
+
+    def test_healthz_is_503_when_the_database_is_down(self):
+        with mock.patch.object(connection, "cursor", side_effect=OperationalError("connection refused")):
+            with self.assertLogs("coop_site.views", "ERROR"):
+                response = self.client.get("/healthz")
+        self.assertEqual((response.status_code, response.content), (503, b"database unavailable"))
+
+    def test_liveness_needs_no_database(self):
+        with self.assertNumQueries(0):
+            response = self.client.get("/healthz/live")
+        self.assertEqual((response.status_code, response.content), (200, b"ok"))
+
+
+class JsonLogTests(SimpleTestCase):
+    def test_each_record_is_one_json_line(self):
+        try:
+            raise ValueError("bad value")
+        except ValueError:
+            record = logging.LogRecord("coop_site.views", logging.ERROR, __file__, 1, "Failed for %s", ("x",),
+                                       sys.exc_info())
+        record.request = mock.Mock(method="GET", path="/healthz")
+        record.status_code = 503
+        line = JsonFormatter().format(record)
+        self.assertNotIn("\n", line)
+        entry = json.loads(line)
+        self.assertEqual(
+            {key: entry[key] for key in ("level", "logger", "message", "method", "path", "status")},
+            {"level": "ERROR", "logger": "coop_site.views", "message": "Failed for x", "method": "GET",
+             "path": "/healthz", "status": 503},
+        )
+        self.assertIn("ValueError: bad value", entry["exception"])
