@@ -9,11 +9,12 @@ PORT ?= 8000
 # `make run` serves like production (DEBUG off) but on plain local HTTP.
 RUN_ENV := DJANGO_SETTINGS_MODULE=coop_site.settings.dev DJANGO_DEBUG=false
 
-.PHONY: help install static db run test clean
+.PHONY: help install static db run test bench clean
 
 help:
 	@echo "make run    set up everything, load the 2021-01-19 snapshot if the database is empty, serve on 127.0.0.1:$(PORT)"
 	@echo "make test   set up everything, then run the whole test suite"
+	@echo "make bench  serve with gunicorn on SQLite and PostgreSQL, load with wrk, print req/s, latencies and queries"
 	@echo "make clean  remove the virtualenv, node_modules, collected static files and stamps"
 
 # The first Python 3.12 or newer found: on PATH, then in pyenv's versions.
@@ -51,6 +52,10 @@ run: static db
 
 test: static db
 	$(PY) -m pytest
+
+# Needs wrk, PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379; prints figures, asserts nothing.
+bench: static install
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles $(STAMPS)

@@ -9,7 +9,7 @@ from unittest import mock
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.template.loader import render_to_string
@@ -244,3 +244,20 @@ class JsonLogTests(SimpleTestCase):
              "path": "/healthz", "status": 503},
         )
         self.assertIn("ValueError: bad value", entry["exception"])
+
+
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL}}
+)
+class RedisPageCacheTests(PageCacheTests):
+    """The same, on the Redis cache that several hosts share (database 15 of the local Redis)."""
+
+    def setUp(self):
+        try:
+            cache.clear()
+        except Exception as error:  # noqa: BLE001 - any connection failure means no Redis here
+            self.skipTest(f"no Redis at {REDIS_TEST_URL}: {error}")
+        self.assertEqual(type(caches["default"]).__name__, "RedisCache")

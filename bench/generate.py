@@ -1,0 +1,27 @@
+"""Adds N published activities (two themes each, spread over 20 years) to the loaded page, for the scale run."""
+
+import datetime
+import sys
+
+import django
+
+django.setup()
+
+from activities.models import Activity, Section, Theme  # noqa: E402
+
+count = int(sys.argv[1])
+section = Section.objects.get(anchor="past-activities")
+themes = list(Theme.objects.order_by("pk"))
+batch = 5000
+for start in range(0, count, batch):
+    created = Activity.objects.bulk_create(
+        Activity(program_id=section.program_id, section=section, slug=f"generated-{n}", title=f"Generated activity {n}",
+                 text=f"A generated activity, number {n}, about workshops and inspections.",
+                 date=datetime.date(2001 + n % 20, 1 + n % 12, 1), status="published", order=1000 + n)
+        for n in range(start, min(start + batch, count))
+    )
+    Activity.themes.through.objects.bulk_create(
+        Activity.themes.through(activity_id=activity.pk, theme_id=themes[(activity.pk + k) % len(themes)].pk)
+        for activity in created for k in (0, 3)
+    )
+print(Activity.objects.count())
