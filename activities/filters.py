@@ -3,12 +3,14 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout
 from django import forms
+from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 import django_filters
 
+from coop_site import cache_versions
 from coop_site.forms import SubmitButton
 from partners.models import Partner
 
@@ -76,12 +78,12 @@ class ActivityFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": "No published activity is from “%(value)s”: choose a year from the list."},
     )
     theme = django_filters.MultipleChoiceFilter(
-        field_name="themes__slug", label="Themes", widget=FacetCheckboxSelectMultiple,
+        field_name="themes__slug", method="with_themes", label="Themes", widget=FacetCheckboxSelectMultiple,
         help_text="Activities on any of the chosen themes.",
         error_messages={"invalid_choice": "There is no theme “%(value)s”: choose themes from the list."},
     )
     partner = django_filters.ChoiceFilter(
-        field_name="partners__slug", label="Partner", empty_label="Any partner", distinct=True,
+        field_name="partners__slug", method="with_partner", label="Partner", empty_label="Any partner",
         error_messages={"invalid_choice": "There is no partner “%(value)s”: choose one from the list."},
     )
     program = django_filters.ChoiceFilter(
@@ -97,7 +99,7 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in Activity.objects.published().years()]
+        self.filters["year"].extra["choices"] = [(str(year), str(year)) for year in published_years()]
         self.filters["theme"].extra["choices"] = list(Theme.objects.values_list("slug", "name"))
         self.filters["partner"].extra["choices"] = [
             (partner.slug, str(partner)) for partner in Partner.objects.published().only("slug", "name", "acronym")
@@ -105,6 +107,16 @@ class ActivityFilterSet(django_filters.FilterSet):
         self.filters["program"].extra["choices"] = list(
             Program.objects.published().order_by("title").values_list("slug", "title").distinct()
         )
+
+    # Themes and partners filter through a subquery on the link table, not a
+    # join: no row is repeated, so no DISTINCT over the whole result is needed.
+    def with_themes(self, queryset, name, slugs):
+        links = Activity.themes.through.objects.filter(theme__slug__in=slugs)
+        return queryset.filter(pk__in=links.values("activity_id"))
+
+    def with_partner(self, queryset, name, slug):
+        links = Activity.partners.through.objects.filter(partner__slug=slug)
+        return queryset.filter(pk__in=links.values("activity_id"))
 
     def search(self, queryset, name, value):
         condition = Q()
@@ -172,3 +184,10 @@ class ActivityFilterSet(django_filters.FilterSet):
             query.append(("page", page))
         return path + (f"?{urlencode(sorted(query))}" if query else "")
 
+
+def published_years():
+    """The years of the published activities, newest first; kept in the cache
+    until the content changes (a scan of every activity otherwise)."""
+    return cache.get_or_set(
+        f"published-years.v{cache_versions.current()}", lambda: Activity.objects.published().years(), timeout=3600
+    )

@@ -1,14 +1,18 @@
 """Reads shared by the public views (and later feeds, sitemaps and exports)."""
 
+import hashlib
 from dataclasses import dataclass, field
+
+from django.core.cache import cache
 
 from django.db.models import Count, F, Prefetch, Q
 
+from coop_site import cache_versions
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
 from .filters import ActivityFilterSet
-from .models import Activity, Program, Section, Theme
+from .models import Activity, Program, Section
 
 
 def current_programs():
@@ -137,26 +141,42 @@ class FacetCounts:
 
     year: dict  # {"2019": 6, ...}
     theme: dict  # {"water-quality": 3, ...}
+    total: int  # the number of results with every filter
 
 
 def facet_counts(*, filterset):
-    """Two queries, whatever the number of activities: an activity with several
-    themes counts once per year and once per theme, never twice in one count."""
+    """How many results each year and theme would give, and the number of
+    results: two queries, whatever the number of activities, then kept in the
+    cache until the content changes (they scan every activity that matches).
+
+    An activity with several themes counts once per year and once per theme,
+    never twice in one count. The year counts also give the number of results
+    (the undated ones are counted under the year None), so the listing needs
+    no separate COUNT."""
+    key = "facets.v{}.{}".format(
+        cache_versions.current(), hashlib.sha256(repr(sorted(filterset.active.items())).encode()).hexdigest()
+    )
+    return cache.get_or_set(key, lambda: _count_facets(filterset), timeout=600)
+
+
+def _count_facets(filterset):
     years = (
         filterset.queryset_without("year")
-        .filter(date__isnull=False)
         .order_by()
         .values("date__year")
-        .annotate(results=Count("pk", distinct=True))
+        .annotate(results=Count("pk"))
     )
     in_other_filters = filterset.queryset_without("theme").order_by().values("pk")
     themes = (
-        Theme.objects.filter(activities__in=in_other_filters)
+        Activity.themes.through.objects.filter(activity__in=in_other_filters)
         .order_by()
-        .values("slug")
-        .annotate(results=Count("activities", distinct=True))
+        .values("theme__slug")
+        .annotate(results=Count("activity_id"))
     )
+    year_counts = {row["date__year"]: row["results"] for row in years}
+    chosen_year = filterset.active.get("year")
     return FacetCounts(
-        year={str(row["date__year"]): row["results"] for row in years},
-        theme={row["slug"]: row["results"] for row in themes},
+        year={str(year): count for year, count in year_counts.items() if year is not None},
+        theme={row["theme__slug"]: row["results"] for row in themes},
+        total=year_counts.get(int(chosen_year), 0) if chosen_year else sum(year_counts.values()),
     )

@@ -75,8 +75,19 @@ class ActivityListView(ListView):
             return self.filterset.queryset.none()
         return self.filterset.qs
 
+    def paginate_queryset(self, queryset, page_size):
+        # The facet counts already hold the number of results.
+        counts = selectors.facet_counts(filterset=self.filterset)
+        self.filterset.show_counts(counts)
+        self.result_count = counts.total if self.filterset.is_valid() else 0
+        return super().paginate_queryset(queryset, page_size)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        paginator.count = self.result_count
+        return paginator
+
     def get_context_data(self, **kwargs):
-        self.filterset.show_counts(selectors.facet_counts(filterset=self.filterset))
         context = super().get_context_data(filter=self.filterset, **kwargs)
         page = context["page_obj"].number
         chosen = sum(len(value) if isinstance(value, list) else 1 for value in self.filterset.active.values())

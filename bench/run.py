@@ -165,7 +165,13 @@ def scale(database_url, log):
 
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("ANALYZE")  # fresh statistics, as autovacuum would give a live database
+    cold = json.loads(run(env, str(BENCH / "cold.py"), *SCALE_LISTINGS.values()))
     with server(env, log) as base:
+        print("  latency, one connection per worker (facet counts cached after the first request):")
+        for name, address in SCALE_LISTINGS.items():
+            line(name, load(base + address, connections=2))
+            print(f"  {'':34} first request, empty cache: {cold[address]:.0f} ms")
+        print(f"  throughput at {CONNECTIONS} connections:")
         for name, address in SCALE_LISTINGS.items():
             line(name, load(base + address))
         print("  endurance: 60 s at 32 connections on the filtered listing")

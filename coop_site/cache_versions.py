@@ -1,10 +1,11 @@
-"""One number for the whole site's content: cached pages are keyed by it, and
-any change to the content (admin, bulk action, command, snapshot load) or the
-arrival of a scheduled publication time moves it on."""
+"""One number for the whole site's content: cached pages (and the list of
+published years) are keyed by it, and any change to the content (admin, bulk
+action, command, snapshot load) or the arrival of a scheduled publication time
+moves it on. Writes that send no signal (QuerySet.update(), bulk_create())
+must call bump() themselves."""
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db.models import Min
 from django.utils import timezone
 
 from .publishing import Publishable, Status
@@ -53,11 +54,12 @@ def is_content(model):
 
 
 def _next_publication():
+    """The earliest publication time still to come, in one query over every publishable model."""
     now = timezone.now()
-    times = [
-        model._default_manager.filter(status=Status.PUBLISHED, publish_at__gt=now).aggregate(next=Min("publish_at"))["next"]
+    scheduled = [
+        model._default_manager.filter(status=Status.PUBLISHED, publish_at__gt=now).order_by().values_list("publish_at")
         for model in apps.get_models()
         if issubclass(model, Publishable)
     ]
-    times = [time for time in times if time is not None]
+    times = [time for (time,) in scheduled[0].union(*scheduled[1:], all=True).order_by()]
     return min(times) if times else NONE_SCHEDULED

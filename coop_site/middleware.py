@@ -60,11 +60,13 @@ class UpdatePublicCacheMiddleware(_VersionedKeyPrefix, UpdateCacheMiddleware):
 
 
 class FetchPublicCacheMiddleware(_VersionedKeyPrefix, FetchFromCacheMiddleware):
-    """Last in MIDDLEWARE: answers anonymous visitors from the cache; signed-in
-    staff (who may preview drafts) are never served from it nor stored in it."""
+    """Right after WhiteNoise: answers anonymous visitors from the cache before
+    any session, CSRF or authentication work. A request with a session cookie
+    (signed-in staff, who may preview drafts) is never served from the cache
+    nor stored in it."""
 
     def process_request(self, request):
-        if not settings.CACHE_MIDDLEWARE_SECONDS or request.user.is_authenticated:
+        if not settings.CACHE_MIDDLEWARE_SECONDS or settings.SESSION_COOKIE_NAME in request.COOKIES:
             request._cache_update_cache = False
             return None
         _content_version.set(cache_versions.current())

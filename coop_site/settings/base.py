@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # ETag on every page; a matching If-None-Match is answered 304.
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers anonymous visitors from the page cache, before any session work.
+    "coop_site.middleware.FetchPublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -68,8 +70,6 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Answers locked-out sign-in attempts (django-axes).
     "axes.middleware.AxesMiddleware",
-    # Answers anonymous visitors from the page cache; must come last.
-    "coop_site.middleware.FetchPublicCacheMiddleware",
 ]
 
 # Headers on every response, pages and static files alike. No inline script
