@@ -13,11 +13,13 @@ from coop_site import cache_versions  # noqa: E402
 count = int(sys.argv[1])
 section = Section.objects.get(anchor="past-activities")
 themes = list(Theme.objects.order_by("pk"))
+# One subject word in ten activities each, so that a search matches a tenth of them.
+subjects = ["workshop", "webinar", "inspection", "training", "course", "visit", "study", "meeting", "pilot", "plan"]
 batch = 5000
 for start in range(0, count, batch):
     created = Activity.objects.bulk_create(
         Activity(program_id=section.program_id, section=section, slug=f"generated-{n}", title=f"Generated activity {n}",
-                 text=f"A generated activity, number {n}, about workshops and inspections.",
+                 text=f"A generated {subjects[n % 10]}, number {n}, with partners in Peru.",
                  date=datetime.date(2001 + n % 20, 1 + n % 12, 1), status="published", order=1000 + n)
         for n in range(start, min(start + batch, count))
     )

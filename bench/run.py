@@ -36,7 +36,7 @@ LISTING = "/activities/2019/?theme=enforcement-and-compliance"
 SCALE_LISTINGS = {
     "listing, all activities": "/activities/",
     "listing, year and theme": "/activities/2010/?theme=mercury",
-    "listing, two themes and words": "/activities/?theme=mercury&theme=air-quality&q=workshops",
+    "listing, two themes and a word": "/activities/?theme=mercury&theme=air-quality&q=webinar",
 }
 DETAIL = "/activities/peru-2020-03-raura-mine-inspections-webinar/"
 
