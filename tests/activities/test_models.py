@@ -89,3 +89,15 @@ class ModelTests(TestCase):
         self.assertEqual(Activity.objects.published().count(), 10)
         Program.objects.update(status="draft")
         self.assertEqual(Activity.objects.published().count(), 0)
+
+
+class PostgresIndexTests(TestCase):
+    def test_listing_order_and_word_search_are_indexed_on_postgresql(self):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            self.skipTest("these indexes exist on PostgreSQL only")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'activities_activity'")
+            names = {name for (name,) in cursor.fetchall()}
+        self.assertLessEqual({"activity_listing_order", "activity_text_trigrams", "activity_title_trigrams"}, names)
