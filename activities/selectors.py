@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q
 
 from coop_site import cache_versions
+from coop_site.publishing import public_condition
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
@@ -58,12 +59,12 @@ class ProgramPage:
 def program_page(program, *, drafts=False):
     """Everything the page prints, in a fixed number of queries (5); with
     ``drafts`` (a preview), unpublished sections and activities too."""
-    printed_activities = (
-        (Activity.objects.all() if drafts else Activity.objects.published())
-        .filter(printed_in__isnull=True)
-        .order_by("order", "pk")
-        .prefetch_related("themes")
-    )
+    # The sections below are the page's published ones (or all, in a preview),
+    # so an activity's own state is the only one left to check: no join.
+    printed_activities = Activity.objects.filter(printed_in__isnull=True)
+    if not drafts:
+        printed_activities = printed_activities.filter(public_condition())
+    printed_activities = printed_activities.order_by("order", "pk").prefetch_related("themes")
     sections = list(
         (Section.objects.all() if drafts else Section.objects.published())
         .filter(program=program)
