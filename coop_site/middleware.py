@@ -56,6 +56,11 @@ class UpdatePublicCacheMiddleware(_VersionedKeyPrefix, UpdateCacheMiddleware):
         if hasattr(request, "_cache_update_cache") and not directives & {"private", "no-store"}:
             response.headers["Cache-Control"] = "no-cache"
             response.headers.pop("Expires", None)
+        if request.method == "HEAD" and not response.streaming and response.content:
+            # A page from the cache still holds its body; a HEAD answer has none.
+            length = len(response.content)
+            response.content = b""
+            response.headers["Content-Length"] = str(length)
         return response
 
 

@@ -13,7 +13,8 @@ from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.template.loader import render_to_string
-from django.test import SimpleTestCase, TestCase, override_settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -261,3 +262,23 @@ class RedisPageCacheTests(PageCacheTests):
         except Exception as error:  # noqa: BLE001 - any connection failure means no Redis here
             self.skipTest(f"no Redis at {REDIS_TEST_URL}: {error}")
         self.assertEqual(type(caches["default"]).__name__, "RedisCache")
+
+
+@override_settings(CACHE_MIDDLEWARE_SECONDS=600)
+class HeadRequestTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+
+    def test_head_has_no_body_even_from_the_cache(self):
+        # Straight through the WSGI handler, as gunicorn calls it (the test
+        # client would drop a HEAD body by itself).
+        handler = WSGIHandler()
+        environ = RequestFactory().get(PERU_PAGE).environ
+        length = len(b"".join(handler(environ, lambda status, headers: None)))
+        for _ in range(2):  # the second is answered from the cache
+            headers = {}
+            body = b"".join(handler({**environ, "REQUEST_METHOD": "HEAD"},
+                                    lambda status, response_headers: headers.update(response_headers)))
+            self.assertEqual(body, b"")
+            self.assertEqual(int(headers["Content-Length"]), length)
