@@ -7,9 +7,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.exceptions import PermissionDenied
 from django.core import serializers
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.serializers.base import (
     DeserializationError,
     M2MDeserializationError,
@@ -20,6 +19,10 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from coop_site.publishing import Status, publish_permission
+from coop_site.text import partner_slugs
+from partners.models import Partner
+
+from .models import Program
 
 # A snapshot holds content only: no users, permissions or content types.
 SNAPSHOT_APPS = {"activities", "partners"}
@@ -95,6 +98,47 @@ class SnapshotReport:
                 f"  {label}: {self.created[label]} created, {self.updated[label]} updated, "
                 f"{self.unchanged[label]} unchanged"
             )
+
+
+def find_program(name, *, archived_on):
+    """The version of a page dated ``archived_on`` (None: the live one), named
+    by its slug ("epa-collaboration-peru"), the slug's last word ("peru") or
+    its country ("Peru")."""
+    versions = Program.objects.filter(archived_on=archived_on)
+    for lookup in ({"slug": name}, {"slug__endswith": f"-{name}"}, {"country__iexact": name}):
+        matches = list(versions.filter(**lookup)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise SnapshotError(f"“{name}” names several pages dated {archived_on or 'live'}: give the full slug.")
+    known = ", ".join(str(program) for program in Program.objects.order_by("slug", "archived_on")) or "none"
+    raise SnapshotError(f"No page “{name}” dated {archived_on or 'live'}. The pages are: {known}.")
+
+
+def export_snapshot(program):
+    """Exactly one version of a page as a natural-key fixture (a list of
+    records): the things it refers to first, then the page, its sections
+    (parents first) and its activities. load_snapshot reads it back."""
+    sections = list(program.sections.order_by("parent_id", "order", "pk"))  # top level (no parent) first
+    sections.sort(key=lambda section: section.parent_id is not None)
+    activities = list(program.activities.order_by("section__order", "order", "pk").prefetch_related("themes", "partners"))
+    themes = {theme for activity in activities for theme in activity.themes.all()}
+    partners = {partner for activity in activities for partner in activity.partners.all()}
+    partners |= set(Partner.objects.filter(slug__in=partner_slugs(
+        program.intro, *(section.intro for section in sections), *(activity.text for activity in activities)
+    )))
+    objects = [
+        *sorted(themes, key=lambda theme: theme.slug),
+        *sorted(partners, key=lambda partner: partner.slug),
+        *program.agreements.order_by("slug"),
+        *([program.contact] if program.contact else []),
+        program,
+        *sections,
+        *activities,
+    ]
+    return json.loads(
+        serializers.serialize("json", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True)
+    )
 
 
 def load_snapshot(path, *, user=None):
