@@ -86,6 +86,7 @@ class SnapshotReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+    overwrites: list = field(default_factory=list)  # (where, date): records that differ from a dated snapshot
 
     @property
     def total(self):
@@ -141,9 +142,11 @@ def export_snapshot(program):
     )
 
 
-def load_snapshot(path, *, user=None):
+def load_snapshot(path, *, user=None, replace=False):
     """Load a natural-key fixture in one transaction: all of it, or nothing.
-    Each record created or changed gets a history entry naming the file."""
+    Each record created or changed gets a history entry naming the file.
+    A fixture that differs from a dated snapshot already here is refused
+    unless ``replace``: an archive is not changed by accident."""
     records = _read_records(path)
     report = SnapshotReport(path=str(path))
     with transaction.atomic():
@@ -155,7 +158,7 @@ def load_snapshot(path, *, user=None):
                 (deserialized,) = serializers.deserialize("python", [record], handle_forward_references=True)
             except (DeserializationError, ObjectDoesNotExist, ValueError) as error:
                 raise SnapshotError(where.say(str(error))) from error
-            _save(where, model, deserialized, report, user=user, reason=f"Loaded from {Path(path).name}")
+            _save(where, model, deserialized, report, user=user, reason=f"Loaded from {Path(path).name}", replace=replace)
             loaded.append((where, deserialized))
         for where, deserialized in loaded:
             for model_field, value in deserialized.deferred_fields.items():
@@ -168,6 +171,12 @@ def load_snapshot(path, *, user=None):
             except ValidationError as error:
                 name, messages = next(iter(error.message_dict.items()))
                 raise SnapshotError(where.say(" ".join(messages), field_name=name)) from error
+        if report.overwrites:  # checked last, so that a broken file names its real fault
+            where, archived_on = report.overwrites[0]
+            raise SnapshotError(where.say(
+                f"differs from the snapshot of {archived_on:%Y-%m-%d} already in the database "
+                f"({len(report.overwrites)} records would change); load with --replace to overwrite that snapshot"
+            ))
     return report
 
 
@@ -243,7 +252,7 @@ def _resolve(where, model_field, value, *, handle_forward_references):
         raise SnapshotError(where.say(f"refers to no {target} with natural key {key}", model_field.name)) from error
 
 
-def _save(where, model, deserialized, report, *, user, reason):
+def _save(where, model, deserialized, report, *, user, reason, replace):
     instance, label = deserialized.object, model._meta.label_lower
     if instance.pk is None:
         kind = report.created
@@ -252,6 +261,9 @@ def _save(where, model, deserialized, report, *, user, reason):
         if _unchanged(model, deserialized):
             report.unchanged[label] += 1
             return
+        archived_on = _snapshot_date(instance)
+        if archived_on and not replace:
+            report.overwrites.append((where, archived_on))
         kind = report.updated
     try:
         with transaction.atomic():
@@ -263,6 +275,15 @@ def _save(where, model, deserialized, report, *, user, reason):
     except (DatabaseError, ValueError) as error:
         raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
     kind[label] += 1
+
+
+def _snapshot_date(instance):
+    """The date of the dated snapshot a page, section or activity belongs to (None if live or not a part)."""
+    if isinstance(instance, Program):
+        return Program.objects.filter(pk=instance.pk).values_list("archived_on", flat=True).first()
+    if hasattr(instance, "program_id") and instance.program_id:
+        return Program.objects.filter(pk=instance.program_id).values_list("archived_on", flat=True).first()
+    return None
 
 
 def _unchanged(model, deserialized):

@@ -21,9 +21,9 @@ def database_state():
     )
 
 
-def load(path):
+def load(path, *options):
     out = io.StringIO()
-    call_command("load_snapshot", str(path), stdout=out)
+    call_command("load_snapshot", str(path), *options, stdout=out)
     return out.getvalue()
 
 
@@ -61,10 +61,17 @@ class LoadSnapshotTests(TestCase):
         self.assertEqual(database_state(), before)
         self.assertIn("activities.activity: 0 created, 0 updated, 17 unchanged", output)
 
-    def test_loading_again_restores_an_edited_record(self):
+    def test_a_changed_snapshot_is_refused_unless_replace_is_given(self):
         load(SNAPSHOT)
         Program.objects.update(intro="Changed by an editor.")
-        output = load(SNAPSHOT)
+        with self.assertRaisesMessage(
+            CommandError,
+            "record 13 (activities.program 'epa-collaboration-peru'): differs from the snapshot of 2021-01-19 "
+            "already in the database (1 records would change); load with --replace to overwrite that snapshot",
+        ):
+            load(SNAPSHOT)
+        self.assertEqual(Program.objects.get().intro, "Changed by an editor.", "nothing was loaded")
+        output = load(SNAPSHOT, "--replace")
         self.assertIn("activities.program: 0 created, 1 updated", output)
         self.assertTrue(Program.objects.get().intro.startswith("The U.S.-Peru Trade Promotion Agreement"))
 

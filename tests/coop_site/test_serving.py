@@ -177,7 +177,7 @@ class PageCacheTests(TestCase):
         path = settings.BASE_DIR / "tests" / "fixtures" / "changed-snapshot.json"
         try:
             path.write_text(json.dumps(fixture))
-            call_command("load_snapshot", str(path), stdout=io.StringIO())
+            call_command("load_snapshot", str(path), "--replace", stdout=io.StringIO())
         finally:
             path.unlink()
         self.assertContains(self.visit(), "An introduction from a reloaded snapshot.")

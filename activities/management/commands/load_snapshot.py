@@ -8,10 +8,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the fixture, e.g. fixtures/peru-2021-01-19.json")
+        parser.add_argument(
+            "--replace", action="store_true",
+            help="overwrite a dated snapshot already in the database where the fixture differs from it",
+        )
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, replace, **options):
         try:
-            report = load_snapshot(path)
+            report = load_snapshot(path, replace=replace)
         except SnapshotError as error:
             raise CommandError(f"{error}\nNothing was loaded; the database is as it was.") from error
         for line in report.lines():
