@@ -4,7 +4,6 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-
 from django.db.models import Count, F, Prefetch, Q
 
 from coop_site import cache_versions
@@ -48,12 +47,6 @@ class ProgramPage:
     not_public: bool = False  # a preview that shows something the public does not see
     years: list = field(default_factory=list)  # of the printed activities, newest first
     themes: list = field(default_factory=list)  # of the printed activities, by name
-
-    @property
-    def all_sections(self):
-        for section in self.sections:
-            yield section
-            yield from section.subsections
 
 
 def program_page(program, *, drafts=False):

@@ -112,7 +112,9 @@ class PublicationStateFilter(admin.SimpleListFilter):
         if self.value() == "scheduled":
             return queryset.filter(status=Status.PUBLISHED, publish_at__gt=now)
         if self.value() == "published":
-            return queryset.published()
+            # The item's own state, as the "publication" column shows it; whether
+            # its section or page is public is theirs to say.
+            return queryset.filter(status=Status.PUBLISHED).exclude(publish_at__gt=now)
         return queryset
 
 

@@ -4,6 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from activities import selectors
+from activities.filters import published_years
 from activities.models import Activity, Theme
 from partners.models import Partner
 
@@ -43,7 +44,7 @@ class ListingSitemap(Sitemap):
     """The path forms of the listings: one per year and per theme in use."""
 
     def items(self):
-        years = [reverse("activity:year", kwargs={"year": year}) for year in Activity.objects.published().years()]
+        years = [reverse("activity:year", kwargs={"year": year}) for year in published_years()]
         themes = Theme.objects.filter(activities__in=Activity.objects.published()).distinct().order_by("slug")
         return years + [reverse("activity:theme", kwargs={"theme": theme.slug}) for theme in themes]
 

@@ -274,3 +274,22 @@ class AdminQueryBudgetTests(TestCase):
         self.add(40)
         self.assertEqual(few, self.queries(url))
         self.assertLessEqual(few, 40)
+
+
+class PublicationFilterTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        cls.publisher = staff_user("publisher", "Publishers")
+
+    def test_the_admin_filter_goes_by_each_item_s_own_state(self):
+        Section.objects.filter(anchor="past-activities").update(status="draft")
+        Activity.objects.filter(slug=RAURA).update(publish_at=timezone.now() + datetime.timedelta(days=1))
+        self.client.force_login(self.publisher)
+        url = reverse("admin:activities_activity_changelist")
+        published = self.client.get(url, {"publication": "published"}).content.decode()
+        scheduled = self.client.get(url, {"publication": "scheduled"}).content.decode()
+        self.assertIn(f"/admin/activities/activity/{Activity.objects.get(slug=LITTER).pk}/change/", published,
+                      "a published activity in a draft section is still published itself")
+        self.assertIn(f"/admin/activities/activity/{Activity.objects.get(slug=RAURA).pk}/change/", scheduled)
+        self.assertNotIn(f"/admin/activities/activity/{Activity.objects.get(slug=RAURA).pk}/change/", published)
