@@ -101,7 +101,7 @@ class SectionAdmin(PublishableAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(PublishableAdmin):
-    list_display = ["__str__", "date", "program", "section", "order", "provenance"]
+    list_display = ["__str__", "month", "program", "section", "order", "provenance"]
     list_filter = ["provenance", "themes", "program", "section", "partners"]
     list_select_related = ["program", "section"]
     search_fields = ["text", "title", "slug"]
@@ -114,6 +114,11 @@ class ActivityAdmin(PublishableAdmin):
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
+
+    @admin.display(description="date", ordering="date")
+    def month(self, activity):
+        # Dates are kept to the month; "March 1, 2020" would claim a day.
+        return f"{activity.date:%B %Y}" if activity.date else "—"
 
 
 @admin.register(Theme)

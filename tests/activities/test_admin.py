@@ -103,3 +103,8 @@ class AdminTests(TestCase):
         self.assertContains(response, "no partner has the slug")
         activity.refresh_from_db()
         self.assertIn("Trash Free Waters", activity.text)
+
+    def test_activity_list_shows_dates_to_the_month(self):
+        response = self.client.get(reverse("admin:activities_activity_changelist"))
+        self.assertContains(response, "March 2020")
+        self.assertNotContains(response, "March 1, 2020")
