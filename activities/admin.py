@@ -1,5 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import selectors, services
+from .forms import VersionCompareForm, version_name
 
 from coop_site.admin_mixins import (
     PROVENANCE_FIELDSET,
@@ -12,7 +21,38 @@ from coop_site.admin_mixins import (
 from .models import Activity, Program, Section, Theme
 
 
-class SectionInline(PublishableInline, admin.TabularInline):
+class SnapshotReadOnly:
+    """A dated snapshot is an archive: shown in the admin, never edited there.
+    Its parts are read-only and cannot be added or deleted; a whole snapshot
+    may be deleted by Publishers only (ProgramAdmin)."""
+
+    def in_snapshot(self, obj):
+        program = obj if isinstance(obj, Program) else getattr(obj, "program", None)
+        return program is not None and program.archived_on is not None
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and self.in_snapshot(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and self.in_snapshot(obj))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # New content goes into live versions only.
+        if db_field.name == "program" and "queryset" not in kwargs:
+            kwargs["queryset"] = Program.objects.filter(archived_on__isnull=True)
+        if db_field.name == "section" and "queryset" not in kwargs:
+            kwargs["queryset"] = Section.objects.filter(program__archived_on__isnull=True).select_related("program")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SnapshotInline(SnapshotReadOnly):
+    """An inline's obj is the page (or section) it is shown on."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and self.in_snapshot(obj))
+
+
+class SectionInline(SnapshotInline, PublishableInline, admin.TabularInline):
     model = Section
     fields = ["order", "title", "anchor", "parent", "list_style", "top_of_page", "status", "provenance"]
     extra = 0
@@ -27,7 +67,7 @@ class SectionInline(PublishableInline, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ActivityInline(PublishableInline, admin.StackedInline):
+class ActivityInline(SnapshotInline, PublishableInline, admin.StackedInline):
     model = Activity
     fields = [("order", "status"), ("date", "slug"), "text", ("themes", "partners")]
     extra = 0
@@ -55,15 +95,15 @@ class ProgramActivityInline(ActivityInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(PublishableAdmin):
-    list_display = ["title", "country", "archived_on", "provenance", "section_count", "activity_count"]
+class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
+    list_display = ["title", "country", "version", "provenance", "section_count", "activity_count"]
     list_filter = ["provenance", "country", "archived_on"]
     search_fields = ["title", "country", "slug", "intro"]
     ordering = ["country", "-archived_on"]
     autocomplete_fields = ["agreements"]
     inlines = [SectionInline, ProgramActivityInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "country", "archived_on"]}),
+        (None, {"fields": ["title", "slug", "country", "archived_on", "versions"]}),
         ("Page text", {"fields": ["intro", "explore_label", "contact_lead", "contact", "agreements", "last_updated"]}),
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
@@ -73,6 +113,102 @@ class ProgramAdmin(PublishableAdmin):
         return super().get_queryset(request).annotate(
             section_total=Count("sections", distinct=True), activity_total=Count("activities", distinct=True)
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj), "versions"]
+        # A version's date is what it is; new dated versions come from snapshot_selected or
+        # load_snapshot, so only Publishers may date a page they add.
+        if obj is not None or not self.has_publish_permission(request):
+            fields.append("archived_on")
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.archived_on is not None:
+            # A whole snapshot, by Publishers only; its parts go with it, never alone.
+            return super(SnapshotReadOnly, self).has_delete_permission(request, obj) and self.has_publish_permission(
+                request
+            )
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if self.has_publish_permission(request) and all(program.archived_on for program in objs):
+            # The parts of a snapshot are read-only on their own, but go with it.
+            perms_needed -= {Section._meta.verbose_name, Activity._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
+
+    @admin.display(description="version", ordering="archived_on")
+    def version(self, program):
+        return f"Snapshot of {program.archived_on:%Y-%m-%d}" if program.archived_on else "Live"
+
+    @admin.display(description="all versions")
+    def versions(self, program):
+        if program.pk is None:
+            return "—"
+        links = format_html(
+            '<a href="{}">Compare this version with another</a>',
+            reverse("admin:activities_program_compare_versions", args=[program.pk]),
+        )
+        if program.archived_on:
+            return format_html("A snapshot: it is shown, not edited. {}", links)
+        return links
+
+    actions = [*PublishableAdmin.actions, "snapshot_selected", "start_live_version"]
+
+    @admin.action(description="Freeze the selected live pages as snapshots dated today", permissions=["publish"])
+    def snapshot_selected(self, request, queryset):
+        today = timezone.localdate()
+        for program in queryset:
+            try:
+                snapshot = services.freeze_snapshot(program, archived_on=today, user=request.user)
+            except (services.SnapshotError, PermissionDenied) as error:
+                self.message_user(request, f"Could not freeze “{program}”: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"Froze “{snapshot}”.", messages.SUCCESS)
+
+    @admin.action(description="Start a live draft from the selected snapshot", permissions=["add"])
+    def start_live_version(self, request, queryset):
+        for program in queryset:
+            if program.archived_on is None:
+                self.message_user(request, f"“{program}” is already the live version.", messages.ERROR)
+                continue
+            try:
+                live = services.start_live_version(program, user=request.user)
+            except (services.SnapshotError, PermissionDenied) as error:
+                self.message_user(request, f"Could not start a live version of “{program}”: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"Started “{live}” as a draft: edit it, then publish it.", messages.SUCCESS)
+                return redirect("admin:activities_program_change", live.pk)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/compare-versions/",
+                self.admin_site.admin_view(self.compare_versions_view),
+                name="activities_program_compare_versions",
+            ),
+            *super().get_urls(),
+        ]
+
+    def compare_versions_view(self, request, object_id):
+        """What changed between two versions of a page, drafts included."""
+        program = self.get_object(request, object_id)
+        if program is None or not self.has_view_or_change_permission(request, program):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        data = request.GET or {"program": program.slug, "from": version_name(program), "to": version_name(program)}
+        form = VersionCompareForm(data, programs=Program.objects.filter(slug=program.slug))
+        comparison = None
+        if form.is_valid():
+            comparison = selectors.compare_versions(form.cleaned_data["older"], form.cleaned_data["newer"], drafts=True)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions of “{program.title}”",
+            "opts": self.opts,
+            "object": program,
+            "form": form,
+            "comparison": comparison,
+        }
+        return TemplateResponse(request, "admin/activities/program/compare_versions.html", context)
 
     @admin.display(description="sections", ordering="section_total")
     def section_count(self, program):
@@ -84,7 +220,7 @@ class ProgramAdmin(PublishableAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(PublishableAdmin):
+class SectionAdmin(SnapshotReadOnly, PublishableAdmin):
     list_display = ["__str__", "program", "parent", "order", "list_style", "top_of_page", "provenance"]
     list_filter = ["provenance", "list_style", "program"]
     list_select_related = ["program", "parent"]
@@ -100,7 +236,7 @@ class SectionAdmin(PublishableAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(PublishableAdmin):
+class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     list_display = ["__str__", "month", "program", "section", "order", "provenance"]
     list_filter = ["provenance", "themes", "program", "section", "partners"]
     list_select_related = ["program", "section"]

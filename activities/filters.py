@@ -107,7 +107,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             (partner.slug, str(partner)) for partner in Partner.objects.published().only("slug", "name", "acronym")
         ]
         self.filters["program"].extra["choices"] = list(
-            Program.objects.published().order_by("title").values_list("slug", "title").distinct()
+            Program.objects.current().order_by("title").values_list("slug", "title")
         )
 
     # Themes and partners filter through a subquery on the link table, not a
@@ -192,5 +192,5 @@ def published_years():
     """The years of the published activities, newest first; kept in the cache
     until the content changes (a scan of every activity otherwise)."""
     return cache.get_or_set(
-        f"published-years.v{cache_versions.current()}", lambda: Activity.objects.published().years(), timeout=3600
+        f"published-years.v{cache_versions.current()}", lambda: Activity.objects.current().years(), timeout=3600
     )

@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -8,7 +8,6 @@ from coop_site.publishing import (
     Provenanced,
     Publishable,
     PublishableQuerySet,
-    PublishableSlugQuerySet,
     SlugQuerySet,
     public_condition,
 )
@@ -42,6 +41,14 @@ class Theme(models.Model):
 class ProgramQuerySet(PublishableQuerySet):
     def get_by_natural_key(self, slug, archived_on):
         return self.get(slug=slug, archived_on=archived_on)
+
+    def current(self):
+        """The version each page's address shows: the published live version,
+        else the newest published snapshot."""
+        newer = Program.objects.published().filter(slug=OuterRef("slug")).exclude(pk=OuterRef("pk")).filter(
+            Q(archived_on__isnull=True) | Q(archived_on__gt=OuterRef("archived_on"))
+        )
+        return self.published().filter(~Exists(newer))
 
 
 class Program(Publishable, Provenanced):
@@ -94,7 +101,20 @@ class Program(Publishable, Provenanced):
         return (self.slug, self.archived_on.isoformat() if self.archived_on else None)
 
     def get_absolute_url(self):
+        """The version's own address: the page's address for the live version,
+        an /archive/<date>/ address for a snapshot."""
+        if self.archived_on:
+            return reverse("archive:program_detail", kwargs={"date": self.archived_on, "slug": self.slug})
+        return self.page_url
+
+    @property
+    def page_url(self):
+        """The page's address, which shows its current version."""
         return reverse("activities:program_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_snapshot(self):
+        return self.archived_on is not None
 
 
 class SectionQuerySet(PublishableQuerySet):
@@ -165,10 +185,18 @@ class Section(Publishable, Provenanced):
                 raise ValidationError({"parent": "The parent section must be on the same page."})
 
 
-class ActivityQuerySet(PublishableSlugQuerySet):
+class ActivityQuerySet(PublishableQuerySet):
+    def get_by_natural_key(self, slug, program_slug, program_archived_on):
+        return self.get(slug=slug, program__slug=program_slug, program__archived_on=program_archived_on)
+
     def published(self):
         """Published activities in a published section of a published page."""
         return self.filter(public_condition(), public_condition("section__"), public_condition("program__"))
+
+    def current(self):
+        """Published activities of the version each page's address shows:
+        what the listings, feeds and /activities/<slug>/ offer."""
+        return self.published().filter(program__in=Program.objects.current())
 
     def years(self):
         """The years these activities took place in, newest first."""
@@ -186,7 +214,9 @@ class Activity(Publishable, Provenanced):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="activities")
     order = models.PositiveIntegerField(default=0)
-    slug = models.SlugField(unique=True, max_length=100)
+    slug = models.SlugField(
+        max_length=100, help_text="The activity's address, /activities/<slug>/; unique to its page."
+    )
     title = models.CharField(max_length=200, blank=True, help_text="A short title for listings; not printed on the page.")
     date = models.DateField(
         null=True, blank=True,
@@ -212,13 +242,17 @@ class Activity(Publishable, Provenanced):
             models.CheckConstraint(
                 condition=Q(date__isnull=True) | Q(date__day=1), name="activity_date_is_month"
             ),
+            # Each dated version of a page holds its own copy of an activity.
+            models.UniqueConstraint(fields=["program", "slug"], name="activity_unique_slug_per_page_version"),
         ]
 
     def __str__(self):
         return self.title or self.opening
 
     def natural_key(self):
-        return (self.slug,)
+        return (self.slug, *self.program.natural_key())
+
+    natural_key.dependencies = ["activities.program"]
 
     def get_absolute_url(self):
         return reverse("activity:detail", kwargs={"slug": self.slug})
@@ -229,13 +263,22 @@ class Activity(Publishable, Provenanced):
         return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
 
     def clean(self):
+        errors = {}
         if self.slug == "feed" or self.slug.isdigit():
             # /activities/feed/ and /activities/<year>/ are listings, not activities.
-            raise ValidationError({"slug": "This address is taken by a listing: choose another slug."})
+            errors["slug"] = "This address is taken by a listing: choose another slug."
+        elif self.program_id and self.slug:
+            # /activities/<slug>/ names one activity of the current versions:
+            # versions of the same page share slugs, other pages may not.
+            page_slug = Program.objects.filter(pk=self.program_id).values_list("slug", flat=True).first()
+            if Activity.objects.filter(slug=self.slug).exclude(program__slug=page_slug).exists():
+                errors["slug"] = "Another page has an activity with this slug: choose another."
         if self.section_id and self.program_id and self.section.program_id != self.program_id:
-            raise ValidationError({"section": "Choose a section of the same page."})
+            errors["section"] = "Choose a section of the same page."
         if self.printed_in_id and self.printed_in_id == self.pk:
-            raise ValidationError({"printed_in": "An activity cannot be printed inside itself."})
+            errors["printed_in"] = "An activity cannot be printed inside itself."
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         if self.program_id is None and self.section_id:  # added from its section's admin page

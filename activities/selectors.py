@@ -11,32 +11,58 @@ from coop_site.publishing import public_condition
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
+from .comparison import compare_pages
 from .filters import ActivityFilterSet
 from .models import Activity, Program, Section
 
 
 def current_programs():
     """One published version per page: the live one, else the newest snapshot."""
-    programs = Program.objects.published().order_by("slug", F("archived_on").desc(nulls_first=True))
-    seen, current = set(), []
-    for program in programs:
-        if program.slug not in seen:
-            seen.add(program.slug)
-            current.append(program)
-    return sorted(current, key=lambda program: program.title)
+    return list(Program.objects.current().order_by("title"))
 
 
-def current_program(*, slug, drafts=False):
-    """The live version of a page, else its newest snapshot; with ``drafts``
-    (a preview) unpublished versions count too."""
+def page_versions(*, slug, drafts=False):
+    """The versions of a page: live first, then the snapshots newest first.
+    The first is the current one: what the page's address shows. With
+    ``drafts`` (a preview), unpublished versions count too."""
     programs = Program.objects.all() if drafts else Program.objects.published()
-    return (
-        programs
-        .filter(slug=slug)
-        .select_related("contact")
-        .order_by(F("archived_on").desc(nulls_first=True))
-        .first()
+    return list(
+        programs.filter(slug=slug).select_related("contact").order_by(F("archived_on").desc(nulls_first=True))
     )
+
+
+def all_page_versions():
+    """Every published version of every page, as [(title, slug, [versions as page_versions orders them])]."""
+    pages = {}
+    for program in Program.objects.published().order_by("title", "slug", F("archived_on").desc(nulls_first=True)):
+        pages.setdefault(program.slug, (program.title, program.slug, []))[2].append(program)
+    for _, _, versions in pages.values():
+        for newer, older in zip(versions, [*versions[1:], None]):
+            newer.previous_version = older
+    return list(pages.values())
+
+
+def page_slugs_named(name, programs):
+    """The slugs of the pages among ``programs`` that ``name`` names: by slug
+    ("epa-collaboration-peru"), by the slug's last word ("peru") or by
+    country ("Peru"); the first rule that matches anything wins."""
+    name = (name or "").strip()
+    rules = (
+        lambda program: program.slug == name,
+        lambda program: program.slug.endswith(f"-{name}"),
+        lambda program: program.country.lower() == name.lower(),
+    )
+    for rule in rules:
+        slugs = sorted({program.slug for program in programs if rule(program)})
+        if slugs:
+            return slugs
+    return []
+
+
+def compare_versions(older, newer, *, drafts=False):
+    """What changed from ``older`` to ``newer`` (two versions of a page), as
+    the public sees them, or with ``drafts`` as staff do."""
+    return compare_pages(program_page(older, drafts=drafts), program_page(newer, drafts=drafts))
 
 
 @dataclass
@@ -97,7 +123,7 @@ def linked_partners(*texts):
 
 def partner_activities(partner):
     """The published activities that name ``partner``, as the listing orders them."""
-    return list(Activity.objects.published().filter(partners=partner).select_related("program").in_listing_order())
+    return list(Activity.objects.current().filter(partners=partner).select_related("program").in_listing_order())
 
 
 def neighbours_on_page(activity):
@@ -121,7 +147,7 @@ def activity_list(*, filters):
     first, undated last. Returns the bound FilterSet: its ``qs``, ``form`` and
     ``errors``; an invalid value is a form error, never an exception."""
     activities = (
-        Activity.objects.published()
+        Activity.objects.current()
         .select_related("program")
         .prefetch_related("themes")
         .in_listing_order()

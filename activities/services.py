@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.serializers.base import (
@@ -22,6 +22,7 @@ from coop_site.publishing import Status, publish_permission
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
+from . import selectors
 from .models import Program
 
 # A snapshot holds content only: no users, permissions or content types.
@@ -45,6 +46,8 @@ def _set_publication(item, *, user, status, publish_at, message):
     model = type(item)
     if not user.has_perm(publish_permission(model)):
         raise PermissionDenied(f"You may not publish, unpublish or schedule {model._meta.verbose_name_plural}.")
+    if model is not Program and getattr(item, "program", None) and item.program.archived_on:
+        raise ValidationError("It is part of a snapshot, which is read-only: publish or unpublish the whole snapshot.")
     with transaction.atomic():
         item = model._default_manager.select_for_update().get(pk=item.pk)
         item.status, item.publish_at = status, publish_at
@@ -77,7 +80,90 @@ def for_each(items, change, **kwargs):
 
 
 class SnapshotError(Exception):
-    """A snapshot that cannot be loaded; nothing of it was kept."""
+    """A snapshot that cannot be loaded or made; nothing of it was kept."""
+
+
+def freeze_snapshot(program, *, archived_on, user=None):
+    """Freeze the live version of a page, as the public sees it now, into a
+    new published snapshot dated ``archived_on``. Only Publishers may."""
+    if user is not None and not (user.has_perm("activities.add_program") and user.has_perm(publish_permission(Program))):
+        raise PermissionDenied("Only Publishers may make a snapshot.")
+    if program.archived_on is not None:
+        raise SnapshotError(f"{program} is already a snapshot: a snapshot is made from the live version.")
+    if not Program.objects.published().filter(pk=program.pk).exists():
+        raise SnapshotError(f"{program} is not public: there is nothing public to freeze.")
+    if Program.objects.filter(slug=program.slug, archived_on=archived_on).exists():
+        raise SnapshotError(f"{program.title} already has a snapshot dated {archived_on:%Y-%m-%d}.")
+    return _copy_version(
+        program, archived_on=archived_on, status=Status.PUBLISHED, public_only=True, user=user,
+        reason=f"Snapshot of the live version, dated {archived_on:%Y-%m-%d}.",
+    )
+
+
+def start_live_version(snapshot, *, user=None):
+    """A live draft copy of a snapshot, for editors to work on; the page's
+    address goes on showing the snapshot until the copy is published."""
+    if user is not None and not user.has_perm("activities.add_program"):
+        raise PermissionDenied("You may not add pages.")
+    if Program.objects.filter(slug=snapshot.slug, archived_on__isnull=True).exists():
+        raise SnapshotError(f"{snapshot.title} already has a live version: edit that one.")
+    return _copy_version(
+        snapshot, archived_on=None, status=Status.DRAFT, public_only=False, user=user,
+        reason=f"Live version started from the snapshot of {snapshot.archived_on:%Y-%m-%d}.",
+    )
+
+
+def _copy_version(program, *, archived_on, status, public_only, user, reason):
+    """A copy of a version of a page, its sections and its activities, in one transaction."""
+    from .models import Activity, Section
+
+    sections = Section.objects.filter(program=program)
+    activities = Activity.objects.filter(program=program)
+    if public_only:
+        sections, activities = sections.published(), activities.published()
+    sections = list(sections.order_by("parent_id", "order", "pk"))
+    sections.sort(key=lambda section: section.parent_id is not None)  # parents first
+    activities = list(activities.order_by("printed_in_id", "pk").prefetch_related("themes", "partners"))
+    activities.sort(key=lambda activity: activity.printed_in_id is not None)  # printed ones first
+    agreements = list(program.agreements.all())
+
+    with transaction.atomic():
+        copy = _copied(program, user=user, reason=reason, archived_on=archived_on, status=status, publish_at=None)
+        copy.agreements.set(agreements)
+        section_ids = {}
+        for section in sections:
+            if section.parent_id is not None and section.parent_id not in section_ids:
+                continue  # its parent is not public: neither is it
+            section_ids[section.pk] = _copied(
+                section, user=user, reason=reason, program=copy, parent_id=section_ids.get(section.parent_id)
+            ).pk
+        activity_ids = {}
+        for activity in activities:
+            if activity.section_id not in section_ids:
+                continue
+            new = _copied(
+                activity, user=user, reason=reason, program=copy, section_id=section_ids[activity.section_id],
+                printed_in_id=activity_ids.get(activity.printed_in_id),
+            )
+            new.themes.set(activity.themes.all())
+            new.partners.set(activity.partners.all())
+            activity_ids[activity.pk] = new.pk
+        if user is not None:
+            LogEntry.objects.log_actions(user.pk, [copy], ADDITION, change_message=reason)
+    return copy
+
+
+def _copied(item, *, user, reason, **changes):
+    """A saved copy of ``item`` with ``changes``; its history names the copy."""
+    copy = type(item).objects.get(pk=item.pk)
+    copy.pk = copy.id = None
+    copy._state.adding = True
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    copy.full_clean()
+    copy._history_user, copy._change_reason = user, reason
+    copy.save()
+    return copy
 
 
 @dataclass
@@ -105,13 +191,12 @@ def find_program(name, *, archived_on):
     """The version of a page dated ``archived_on`` (None: the live one), named
     by its slug ("epa-collaboration-peru"), the slug's last word ("peru") or
     its country ("Peru")."""
-    versions = Program.objects.filter(archived_on=archived_on)
-    for lookup in ({"slug": name}, {"slug__endswith": f"-{name}"}, {"country__iexact": name}):
-        matches = list(versions.filter(**lookup)[:2])
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise SnapshotError(f"“{name}” names several pages dated {archived_on or 'live'}: give the full slug.")
+    versions = list(Program.objects.filter(archived_on=archived_on))
+    slugs = selectors.page_slugs_named(name, versions)
+    if len(slugs) > 1:
+        raise SnapshotError(f"“{name}” names several pages dated {archived_on or 'live'}: give the full slug.")
+    if slugs:
+        return next(program for program in versions if program.slug == slugs[0])
     known = ", ".join(str(program) for program in Program.objects.order_by("slug", "archived_on")) or "none"
     raise SnapshotError(f"No page “{name}” dated {archived_on or 'live'}. The pages are: {known}.")
 

@@ -1,3 +1,4 @@
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import urlencode
@@ -6,6 +7,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from . import selectors
 from coop_site.publishing import PreviewMixin
 
+from .forms import VersionCompareForm
 from .models import Activity, Program
 
 
@@ -22,12 +24,21 @@ class ProgramDetailView(PreviewMixin, TemplateView):
     template_name = "activities/program_detail.html"
     preview_model = Program
 
+    at_archive_address = False
+
+    def get_program(self, versions):
+        return versions[0] if versions else None
+
     def get_context_data(self, **kwargs):
-        program = selectors.current_program(slug=self.kwargs["slug"], drafts=self.preview)
+        versions = selectors.page_versions(slug=self.kwargs["slug"], drafts=self.preview)
+        program = self.get_program(versions)
         if program is None:
             raise Http404("No published page at this address.")
         page = selectors.program_page(program, drafts=self.preview)
         return super().get_context_data(
+            at_archive_address=self.at_archive_address,
+            current_version_url=program.page_url if self.at_archive_address else "",
+            versions=versions,
             program=program,
             sections=page.sections,
             partners_by_slug=page.partners_by_slug,
@@ -37,6 +48,44 @@ class ProgramDetailView(PreviewMixin, TemplateView):
             archived_on=program.archived_on,
             **kwargs,
         )
+
+
+class ArchivedProgramView(ProgramDetailView):
+    """One dated snapshot of a page at its own address, whatever version the
+    page's address shows now."""
+
+    at_archive_address = True
+
+    def get_program(self, versions):
+        return next((version for version in versions if version.archived_on == self.kwargs["date"]), None)
+
+
+class ArchiveIndexView(TemplateView):
+    """Every dated version of every page, with the way to compare them."""
+
+    template_name = "activities/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pages=selectors.all_page_versions(), **kwargs)
+
+
+class CompareView(TemplateView):
+    """/archive/compare/?program=peru&from=2021-01-19&to=live: what changed
+    between two published versions of a page."""
+
+    template_name = "activities/compare.html"
+
+    def get_context_data(self, **kwargs):
+        form = VersionCompareForm(self.request.GET or None, programs=Program.objects.published())
+        comparison = None
+        if form.is_valid():
+            comparison = selectors.compare_versions(form.cleaned_data["older"], form.cleaned_data["newer"])
+        return super().get_context_data(form=form, comparison=comparison, noindex=True, **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        response.headers["X-Robots-Tag"] = "noindex"  # a view of other pages, not a page of its own
+        return response
 
 
 def listing_filterset(request, *, year=None, theme=None):
@@ -111,8 +160,19 @@ class ActivityDetailView(PreviewMixin, DetailView):
     preview_model = Activity
 
     def get_queryset(self):
-        activities = Activity.objects.all() if self.preview else Activity.objects.published()
+        # Versions of a page share their activities' slugs: a preview shows the
+        # live version's, else the newest snapshot's.
+        activities = (
+            Activity.objects.order_by(F("program__archived_on").desc(nulls_first=True))
+            if self.preview else Activity.objects.current()
+        )
         return activities.select_related("program", "section").prefetch_related("themes", "partners")
+
+    def get_object(self, queryset=None):
+        activity = self.get_queryset().filter(slug=self.kwargs["slug"]).first()
+        if activity is None:
+            raise Http404("No published activity at this address.")
+        return activity
 
     def get_context_data(self, **kwargs):
         previous_activity, next_activity = selectors.neighbours_on_page(self.object)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from activities import selectors
 from activities.filters import published_years
-from activities.models import Activity, Theme
+from activities.models import Activity, Program, Theme
 from partners.models import Partner
 
 
@@ -20,6 +20,7 @@ class PageSitemap(Sitemap):
             "partners:partner_list",
             "partners:agreement_list",
             "about_archive",
+            "archive:index",
             "exit_disclaimer",
         ]
 
@@ -28,8 +29,23 @@ class PageSitemap(Sitemap):
 
 
 class ProgramSitemap(Sitemap):
+    """Each page's address, which shows its current version."""
+
     def items(self):
         return selectors.current_programs()
+
+    def location(self, program):
+        return program.page_url
+
+    def lastmod(self, program):
+        return program.last_updated or program.archived_on
+
+
+class SnapshotSitemap(Sitemap):
+    """Every dated snapshot at its own /archive/ address."""
+
+    def items(self):
+        return Program.objects.published().filter(archived_on__isnull=False).order_by("slug", "archived_on")
 
     def lastmod(self, program):
         return program.last_updated or program.archived_on
@@ -37,7 +53,7 @@ class ProgramSitemap(Sitemap):
 
 class ActivitySitemap(Sitemap):
     def items(self):
-        return Activity.objects.published().only("slug").order_by("pk")
+        return Activity.objects.current().only("slug").order_by("pk")
 
 
 class ListingSitemap(Sitemap):
@@ -45,7 +61,7 @@ class ListingSitemap(Sitemap):
 
     def items(self):
         years = [reverse("activity:year", kwargs={"year": year}) for year in published_years()]
-        themes = Theme.objects.filter(activities__in=Activity.objects.published()).distinct().order_by("slug")
+        themes = Theme.objects.filter(activities__in=Activity.objects.current()).distinct().order_by("slug")
         return years + [reverse("activity:theme", kwargs={"theme": theme.slug}) for theme in themes]
 
     def location(self, path):
@@ -60,6 +76,7 @@ class PartnerSitemap(Sitemap):
 SITEMAPS = {
     "pages": PageSitemap,
     "programs": ProgramSitemap,
+    "snapshots": SnapshotSitemap,
     "activities": ActivitySitemap,
     "listings": ListingSitemap,
     "partners": PartnerSitemap,

@@ -9,12 +9,13 @@ from activities.models import Activity, Program, Section, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
+from tests.content import load_peru_as_live_version
 
 
 class AdminTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
         cls.editor = get_user_model().objects.create_superuser("editor", "editor@example.gov", "a long passphrase")
 
     def setUp(self):

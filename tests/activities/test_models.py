@@ -75,9 +75,12 @@ class ModelTests(TestCase):
 
     def test_names_and_addresses(self):
         self.assertEqual(str(self.program), "EPA Collaboration with Peru (archived 2021-01-19)")
-        self.assertEqual(self.program.get_absolute_url(), PERU_PAGE)
+        # A snapshot's own address is under /archive/; the page's address shows its current version.
+        archived = "/archive/2021-01-19" + PERU_PAGE
+        self.assertEqual(self.program.get_absolute_url(), archived)
+        self.assertEqual(self.program.page_url, PERU_PAGE)
         section = Section.objects.get(anchor="key-partners")
-        self.assertEqual(section.get_absolute_url(), PERU_PAGE + "#key-partners")
+        self.assertEqual(section.get_absolute_url(), archived + "#key-partners")
         self.assertEqual(str(Section.objects.get(anchor="highlights")), "(lead-in without heading, #highlights)")
         activity = Activity.objects.get(slug="peru-on-the-job-inspection")
         self.assertTrue(str(activity).startswith("Collaborating with Peruvian inspectors"))

@@ -16,6 +16,7 @@ from activities.models import Activity, Program, Section, Theme
 from partners.models import Partner
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
+from tests.content import load_peru_as_live_version
 
 RAURA = "peru-2020-03-raura-mine-inspections-webinar"
 LITTER = "peru-2016-09-marine-litter-pilot"
@@ -35,7 +36,7 @@ def later(**delta):
 class SchedulingTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def public_addresses(self):
         return {
@@ -78,7 +79,7 @@ class SchedulingTests(TestCase):
 class PreviewTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
         cls.editor = staff_user("editor", "Editors")
         cls.outsider = staff_user("outsider")
         Activity.objects.filter(slug=LITTER).update(status="draft", text="A draft rewrite of the pilot.")
@@ -116,7 +117,7 @@ class PreviewTests(TestCase):
 class GroupTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
         cls.editor = staff_user("editor", "Editors")
         cls.publisher = staff_user("publisher", "Publishers")
         cls.outsider = staff_user("outsider")
@@ -174,7 +175,7 @@ class GroupTests(TestCase):
 class BulkActionTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
         cls.publisher = staff_user("publisher", "Publishers")
         cls.editor = staff_user("editor", "Editors")
 
@@ -238,7 +239,7 @@ class BulkActionTests(TestCase):
 class AdminQueryBudgetTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
         cls.publisher = staff_user("publisher", "Publishers")
 
     def queries(self, url):
@@ -279,7 +280,7 @@ class AdminQueryBudgetTests(TestCase):
 class PublicationFilterTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
         cls.publisher = staff_user("publisher", "Publishers")
 
     def test_the_admin_filter_goes_by_each_item_s_own_state(self):

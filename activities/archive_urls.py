@@ -1,0 +1,18 @@
+from django.urls import path, register_converter
+
+from . import views
+from .converters import IsoDateConverter
+
+app_name = "archive"
+
+register_converter(IsoDateConverter, "isodate")
+
+urlpatterns = [
+    path("", views.ArchiveIndexView.as_view(), name="index"),
+    path("compare/", views.CompareView.as_view(), name="compare"),
+    path(
+        "<isodate:date>/international-cooperation/<slug:slug>/",
+        views.ArchivedProgramView.as_view(),
+        name="program_detail",
+    ),
+]

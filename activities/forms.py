@@ -1,0 +1,73 @@
+"""The form that picks two versions of a page to compare."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+
+from coop_site.forms import SubmitButton
+
+from . import selectors
+
+LIVE = "live"
+
+
+def version_name(program):
+    return program.archived_on.isoformat() if program.archived_on else LIVE
+
+
+def version_label(program):
+    return f"{program.archived_on:%B %-d, %Y}" if program.archived_on else "Live version"
+
+
+class VersionCompareForm(forms.Form):
+    """?program=peru&from=2021-01-19&to=live. The page may be named by its slug,
+    the slug's last word or its country; a version by its date or "live"."""
+
+    program = forms.CharField(label="Page", widget=forms.Select)
+    older = forms.CharField(label="From version", widget=forms.Select)
+    newer = forms.CharField(label="To version", widget=forms.Select)
+
+    # The address says from= and to=; "from" is a Python keyword, so the
+    # fields are named older and newer and given those names in the form.
+    def add_prefix(self, field_name):
+        return {"older": "from", "newer": "to"}.get(field_name, field_name)
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programs = list(programs.order_by("title", "slug", "archived_on"))
+        pages = {program.slug: program.title for program in self.programs}
+        self.fields["program"].widget.choices = list(pages.items())
+        versions = sorted({version_name(program) for program in self.programs}, key=lambda name: (name == LIVE, name))
+        labels = {version_name(program): version_label(program) for program in self.programs}
+        for name in ("older", "newer"):
+            self.fields[name].widget.choices = [(version, labels[version]) for version in versions]
+        self.helper = FormHelper(self)
+        self.helper.form_method = "get"
+        self.helper.form_class = "usa-form compare-form"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout("program", "older", "newer")
+        self.helper.add_input(SubmitButton("", "Compare", css_id="compare-versions"))
+
+    def clean_program(self):
+        name = self.cleaned_data["program"]
+        slugs = selectors.page_slugs_named(name, self.programs)
+        if not slugs:
+            raise forms.ValidationError(f"There is no page “{name}”: choose one from the list.")
+        if len(slugs) > 1:
+            raise forms.ValidationError(f"“{name}” names several pages: choose one from the list.")
+        return slugs[0]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        slug = cleaned_data.get("program")
+        if slug is None:
+            return cleaned_data
+        versions = {version_name(program): program for program in self.programs if program.slug == slug}
+        known = ", ".join(versions)
+        for name in ("older", "newer"):
+            wanted = cleaned_data.get(name)
+            if wanted is not None and wanted not in versions:
+                self.add_error(name, f"This page has no version “{wanted}”; its versions are: {known}.")
+            elif wanted is not None:
+                cleaned_data[name] = versions[wanted]
+        return cleaned_data
