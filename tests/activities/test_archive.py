@@ -1,0 +1,333 @@
+import datetime
+import io
+import re
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+from django.urls import reverse
+
+from activities import services
+from activities.models import Activity, Program, Section
+from tests.activities.test_publishing import LITTER, RAURA, staff_user
+from tests.forms import admin_form_data
+from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
+
+ARCHIVE_2021 = "/archive/2021-01-19" + PERU_PAGE
+NOTICE = "This is not the current EPA website."
+
+
+def title_of(response):
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)[1]
+
+
+def link_texts(response):
+    return {link["text"]: link["href"] for link in Page(response.content.decode()).links}
+
+
+class VersionsTestCase(TestCase):
+    """The 2021 snapshot, loaded from its fixture, and a Publisher."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        cls.snapshot = Program.objects.get()
+        cls.publisher = staff_user("publisher", "Publishers")
+        cls.editor = staff_user("editor", "Editors")
+
+    def start_published_live_version(self, **changes):
+        live = services.start_live_version(self.snapshot, user=self.publisher)
+        Program.objects.filter(pk=live.pk).update(**changes)
+        return services.publish(live, user=self.publisher)
+
+    def live_activity(self, slug):
+        return Activity.objects.get(slug=slug, program__archived_on=None)
+
+
+class ArchiveAddressTests(VersionsTestCase):
+    def test_with_no_live_version_the_page_address_shows_the_newest_snapshot_marked_as_archived(self):
+        response = self.client.get(PERU_PAGE)
+        self.assertContains(response, NOTICE)
+        self.assertContains(response, "as it existed on January 19, 2021")
+        self.assertIn("(archived January 19, 2021)", title_of(response))
+        # It is the current version: no link to another one.
+        self.assertNotIn("Go to the current version of this page", link_texts(response))
+
+    def test_a_snapshot_has_its_own_address_with_notice_title_marker_and_link_to_the_current_version(self):
+        response = self.client.get(ARCHIVE_2021)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, NOTICE, count=1)
+        self.assertIn("(archived January 19, 2021)", title_of(response))
+        self.assertEqual(link_texts(response)["Go to the current version of this page"], PERU_PAGE)
+
+    def test_the_archived_page_prints_every_block_of_the_seed_in_order(self):
+        html = self.client.get(ARCHIVE_2021).content.decode()
+        printed = words(text_without_exit_links(html[html.index("<main") : html.index("</main>")]))
+        seed = seed_blocks()
+        position = 0
+        for block in seed[seed.index("EPA Collaboration with Peru") :]:
+            found = printed.find(block, position)
+            self.assertNotEqual(found, -1, f"not printed (or out of order): {block[:100]!r}")
+            position = found + len(block)
+
+    def test_a_live_version_takes_the_page_address_and_carries_no_notice_nor_marker(self):
+        self.start_published_live_version(intro="Our work with Peru, as it is today.")
+        live = self.client.get(PERU_PAGE)
+        self.assertContains(live, "Our work with Peru, as it is today.")
+        self.assertNotContains(live, NOTICE)
+        self.assertNotIn("archived", title_of(live))
+        archived = self.client.get(ARCHIVE_2021)
+        self.assertNotContains(archived, "as it is today")
+        self.assertContains(archived, "as it existed on January 19, 2021")
+        self.assertEqual(link_texts(archived)["Go to the current version of this page"], PERU_PAGE)
+        versions = link_texts(live)
+        self.assertEqual(versions["January 19, 2021"], ARCHIVE_2021)
+
+    def test_a_draft_live_version_is_for_staff_only(self):
+        live = services.start_live_version(self.snapshot, user=self.publisher)
+        Program.objects.filter(pk=live.pk).update(intro="A draft introduction.")
+        self.assertNotContains(self.client.get(PERU_PAGE), "A draft introduction.")
+        self.client.force_login(self.editor)
+        preview = self.client.get(PERU_PAGE)
+        self.assertContains(preview, "A draft introduction.")
+        self.assertContains(preview, "Draft, not public.")
+
+    def test_unknown_or_impossible_dates_are_404(self):
+        for address in (
+            "/archive/2020-01-19" + PERU_PAGE,
+            "/archive/2021-02-30" + PERU_PAGE,
+            "/archive/2021-1-19" + PERU_PAGE,
+            "/archive/2021-01-19/international-cooperation/epa-collaboration-chile/",
+        ):
+            with self.subTest(address=address):
+                self.assertEqual(self.client.get(address).status_code, 404)
+
+    def test_archived_dates_link_nowhere_and_listings_are_not_offered(self):
+        page = self.client.get(ARCHIVE_2021).content.decode()
+        self.assertIn("March 2020: ", text_without_exit_links(page))
+        self.assertNotIn('href="/activities/2020/"', page)
+        self.assertNotIn("Find this page's activities", page)
+
+    def test_the_archive_index_lists_every_version_with_a_way_to_compare(self):
+        self.start_published_live_version()
+        links = link_texts(self.client.get("/archive/"))
+        self.assertEqual(links["As it stood on January 19, 2021"], ARCHIVE_2021)
+        self.assertEqual(links["Live version"], PERU_PAGE)
+        self.assertEqual(
+            links["What changed since January 19, 2021"],
+            "/archive/compare/?program=epa-collaboration-peru&from=2021-01-19&to=live",
+        )
+
+    def test_the_sitemap_names_the_page_address_and_each_snapshot(self):
+        self.start_published_live_version()
+        index = self.client.get("/sitemap.xml").content.decode()
+        addresses = []
+        for section in re.findall(r"<loc>http://testserver(/sitemap-\w+\.xml)</loc>", index):
+            addresses += re.findall(r"<loc>http://testserver([^<]*)</loc>", self.client.get(section).content.decode())
+        self.assertEqual(addresses.count(PERU_PAGE), 1)
+        self.assertEqual(addresses.count(ARCHIVE_2021), 1)
+
+
+class CurrentVersionListingTests(VersionsTestCase):
+    def test_listings_feeds_and_detail_pages_offer_the_current_version_once(self):
+        self.start_published_live_version()
+        live_raura = self.live_activity(RAURA)
+        Activity.objects.filter(pk=live_raura.pk).update(text="Raura Mine webinar, as rewritten today.")
+        listing = self.client.get("/activities/2020/").content.decode()
+        self.assertEqual(listing.count(f'href="/activities/{RAURA}/"'), 1)
+        self.assertContains(self.client.get(f"/activities/{RAURA}/"), "as rewritten today")
+        self.assertContains(self.client.get("/activities/feed/"), "as rewritten today")
+        # Each activity once, however many versions hold it.
+        public = Activity.objects.published().filter(program__archived_on=None).count()
+        self.assertEqual(Activity.objects.published().count(), 2 * public)
+        self.assertContains(self.client.get("/activities/"), f"<strong>{public} activities</strong>")
+
+
+class SnapshotCommandTests(VersionsTestCase):
+    def test_snapshot_freezes_what_the_public_sees_of_the_live_version(self):
+        live = self.start_published_live_version(intro="Our work with Peru in 2026.")
+        Activity.objects.filter(pk=self.live_activity(RAURA).pk).update(status="draft")
+        out = io.StringIO()
+        call_command("snapshot", "peru", "--date", "2026-11-25", "--user", "publisher", stdout=out)
+        self.assertIn("/archive/2026-11-25" + PERU_PAGE, out.getvalue())
+        frozen = Program.objects.get(archived_on=datetime.date(2026, 11, 25))
+        self.assertTrue(frozen.is_published)
+        self.assertEqual(frozen.sections.count(), live.sections.count())
+        # The draft was not public, so it is not in the archive.
+        self.assertFalse(frozen.activities.filter(slug=RAURA).exists())
+        self.assertEqual(frozen.activities.count(), live.activities.count() - 1)
+        printed_inside = frozen.activities.get(slug="peru-2017-12-adjudication-workshop")
+        self.assertEqual(printed_inside.printed_in.program, frozen)
+        self.assertEqual(frozen.history.earliest().history_user, self.publisher)
+        self.assertTrue(LogEntry.objects.filter(object_id=str(frozen.pk), user=self.publisher).exists())
+        response = self.client.get("/archive/2026-11-25" + PERU_PAGE)
+        self.assertContains(response, "Our work with Peru in 2026.")
+        self.assertContains(response, "as it existed on November 25, 2026")
+        self.assertNotContains(response, "Raura Mine")
+        # The live version is unchanged, draft included, and keeps the page address.
+        self.assertEqual(self.live_activity(RAURA).status, "draft")
+        self.assertNotContains(self.client.get(PERU_PAGE), NOTICE)
+
+    def test_snapshot_refuses_clearly_and_changes_nothing(self):
+        cases = [
+            (["peru", "--date", "2026-11-25"], "No page “peru” dated live"),
+            (["chile", "--date", "2026-11-25"], "No page “chile”"),
+            (["peru", "--date", "25/11/2026"], "is not a date"),
+            (["peru", "--user", "nobody"], "there is no user 'nobody'"),
+        ]
+        for arguments, message in cases:
+            with self.subTest(arguments=arguments), self.assertRaisesMessage(CommandError, message):
+                call_command("snapshot", *arguments, stdout=io.StringIO())
+        self.start_published_live_version()
+        before = Program.objects.count()
+        with self.assertRaisesMessage(CommandError, "already has a snapshot dated 2021-01-19"):
+            call_command("snapshot", "peru", "--date", "2021-01-19", stdout=io.StringIO())
+        with self.assertRaisesMessage(CommandError, "Only Publishers may make a snapshot"):
+            call_command("snapshot", "peru", "--user", "editor", stdout=io.StringIO())
+        self.assertEqual(Program.objects.count(), before)
+
+
+class SnapshotAdminTests(VersionsTestCase):
+    def change_url(self, obj):
+        return reverse(f"admin:activities_{obj._meta.model_name}_change", args=[obj.pk])
+
+    def test_a_snapshot_and_its_parts_are_shown_but_not_editable(self):
+        activity = Activity.objects.get(slug=RAURA)
+        section = Section.objects.get(anchor="highlights")
+        for user in (self.editor, self.publisher):
+            self.client.force_login(user)
+            for obj in (self.snapshot, section, activity):
+                with self.subTest(user=user.username, obj=obj):
+                    page = self.client.get(self.change_url(obj))
+                    self.assertEqual(page.status_code, 200)
+                    self.assertContains(page, "Raura Mine" if obj is activity else obj.title)
+                    self.assertNotContains(page, 'name="_save"')
+                    self.assertEqual(self.client.post(self.change_url(obj), {"title": "Changed"}).status_code, 403)
+        self.assertEqual(Program.objects.get().title, "EPA Collaboration with Peru")
+        refused = services.for_each([activity], services.unpublish, user=self.publisher)
+        self.assertIn("part of a snapshot", refused.failed[0][1])
+
+    def test_only_publishers_delete_a_snapshot(self):
+        url = reverse("admin:activities_program_delete", args=[self.snapshot.pk])
+        self.client.force_login(self.editor)
+        self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 403)
+        self.client.force_login(self.publisher)
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 302)
+        self.assertFalse(Program.objects.exists())
+        self.assertFalse(Activity.objects.exists())
+
+    def test_only_publishers_freeze_a_snapshot_in_the_admin(self):
+        live = self.start_published_live_version()
+        changelist = reverse("admin:activities_program_changelist")
+        action = {"action": "snapshot_selected", "_selected_action": [live.pk]}
+        self.client.force_login(self.editor)
+        self.client.post(changelist, action)
+        self.assertEqual(Program.objects.count(), 2)
+        self.client.force_login(self.publisher)
+        self.client.post(changelist, action)
+        self.assertEqual(Program.objects.count(), 3)
+
+    def test_an_editor_starts_a_live_draft_and_edits_it(self):
+        self.client.force_login(self.editor)
+        changelist = reverse("admin:activities_program_changelist")
+        response = self.client.post(changelist, {"action": "start_live_version", "_selected_action": [self.snapshot.pk]})
+        live = Program.objects.get(archived_on=None)
+        self.assertRedirects(response, self.change_url(live))
+        self.assertEqual(live.status, "draft")
+        self.assertEqual(live.activities.count(), self.snapshot.activities.count())
+        form = admin_form_data(self.client.get(self.change_url(live)).content.decode(), "program_form")
+        form["intro"] = "Edited in the live version."
+        self.assertEqual(self.client.post(self.change_url(live), form).status_code, 302)
+        self.assertIn("Edited", Program.objects.get(pk=live.pk).intro)
+        self.assertNotIn("Edited", Program.objects.get(pk=self.snapshot.pk).intro)
+
+    def test_an_editor_cannot_date_a_page_they_add(self):
+        self.client.force_login(self.editor)
+        page = self.client.get(reverse("admin:activities_program_add")).content.decode()
+        self.assertNotIn('name="archived_on"', page)
+
+
+class CompareTests(VersionsTestCase):
+    """A second, synthetic version made in the test: the 2021 page edited live."""
+
+    def setUp(self):
+        live = self.start_published_live_version()
+        raura = self.live_activity(RAURA)
+        raura.text = raura.text.replace("successful webinar", "virtual webinar")
+        raura.save()
+        self.live_activity(LITTER).delete()
+        highlights = Section.objects.get(program=live, anchor="highlights")
+        Activity.objects.create(
+            program=live, section=highlights, slug="peru-2026-05-new-workshop", status="published",
+            date=datetime.date(2026, 5, 1), text="A new workshop on air quality monitoring.", order=0,
+        )
+        Section.objects.create(program=live, anchor="news", title="News", status="published", order=99)
+
+    def compare(self, **query):
+        return self.client.get("/archive/compare/", query)
+
+    def test_changes_are_shown_section_by_section_word_by_word_and_in_words(self):
+        response = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["X-Robots-Tag"], "noindex")
+        html = response.content.decode()
+        self.assertIn("2 added, 1 removed, 1 changed.", " ".join(Page(html).blocks))
+        # Only the changed word is marked, and it is said in words, not by colour alone.
+        self.assertInHTML(
+            '<del class="comparison__removed"><span class="usa-sr-only">[removed: </span>successful'
+            '<span class="usa-sr-only">]</span></del>', html,
+        )
+        self.assertInHTML(
+            '<ins class="comparison__added"><span class="usa-sr-only">[added: </span>virtual'
+            '<span class="usa-sr-only">]</span></ins>', html,
+        )
+        headings = [text for level, text in Page(html).headings if level == "h2"]
+        self.assertEqual(headings[:2], ["Lead-in (#highlights)", "Past Activities"])
+        self.assertIn("[added: News] Section added", headings)
+        text = " ".join(Page(html).blocks)
+        self.assertIn("Added: [added: May 2026: A new workshop on air quality monitoring.]", text)
+        self.assertIn("Removed: [removed: September 2016: Pilot project", text)
+        # Unchanged sections are left out.
+        self.assertNotIn("Megacities Partnership", headings)
+
+    def test_the_key_uses_strike_through_and_underline(self):
+        css = (settings.BASE_DIR / "static" / "css" / "comparison.css").read_text()
+        self.assertRegex(css, r"\.comparison__removed \{[^}]*text-decoration: line-through")
+        self.assertRegex(css, r"\.comparison__added \{[^}]*text-decoration: underline")
+
+    def test_the_same_version_twice_says_so(self):
+        response = self.compare(program="epa-collaboration-peru", **{"from": "live", "to": "live"})
+        self.assertContains(response, "the two versions print the same text.")
+
+    def test_bad_choices_are_explained_on_the_form(self):
+        cases = [
+            ({"program": "chile", "from": "2021-01-19", "to": "live"}, "There is no page “chile”"),
+            ({"program": "peru", "from": "2020-01-01", "to": "live"}, "This page has no version “2020-01-01”"),
+            ({"program": "peru", "from": "2021-01-19", "to": "yesterday"}, "its versions are: live, 2021-01-19"),
+            ({"program": "peru\x00", "from": "2021-01-19"}, "This field is required."),
+        ]
+        for query, message in cases:
+            with self.subTest(query=query):
+                response = self.compare(**query)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, message)
+                self.assertNotContains(response, "comparison__summary")
+
+    def test_an_unpublished_version_is_not_offered_to_the_public(self):
+        services.unpublish(Program.objects.get(archived_on=None), user=self.publisher)
+        response = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
+        self.assertContains(response, "This page has no version “live”")
+
+    def test_staff_compare_any_two_versions_in_the_admin_drafts_included(self):
+        live = Program.objects.get(archived_on=None)
+        Activity.objects.filter(slug="peru-2026-05-new-workshop").update(status="draft")
+        self.client.force_login(self.editor)
+        url = reverse("admin:activities_program_compare_versions", args=[live.pk])
+        response = self.client.get(url, {"program": live.slug, "from": "2021-01-19", "to": "live"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "A new workshop on air quality monitoring.")
+        self.assertContains(response, "comparison.css")
+        change_page = self.client.get(reverse("admin:activities_program_change", args=[live.pk]))
+        self.assertContains(change_page, url)
