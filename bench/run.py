@@ -4,7 +4,8 @@ For SQLite and PostgreSQL: req/s and p50/p99 latency of the Peru page uncached a
 cached, a filtered listing, a small static file and the plain "ok" view; the ratios
 page/static and page/ok; SQL queries per page. Then a scale run on PostgreSQL with
 100,000 generated activities (listing with filters and counts, p50/p95) and an
-endurance run of 60 s at 32 connections. Prints figures; asserts nothing.
+endurance run of 60 s at 32 connections; last, load_snapshot of a 10,000-activity
+fixture into an empty database. Prints figures; asserts nothing.
 """
 
 import contextlib
@@ -30,6 +31,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 SCALE = int(os.environ.get("BENCH_SCALE", "100000"))
+SNAPSHOT_ACTIVITIES = int(os.environ.get("BENCH_SNAPSHOT_ACTIVITIES", "10000"))
 
 PERU = "/international-cooperation/epa-collaboration-peru/"
 LISTING = "/activities/2019/?theme=enforcement-and-compliance"
@@ -180,6 +182,20 @@ def scale(database_url, log):
         print(f"  errors {endurance['errors']}, responses of 500 or more {endurance['non_2xx_3xx']} (targets 0 and 0)")
 
 
+def snapshot_load(label, database_url):
+    """load_snapshot of a 10,000-activity fixture into an empty database, timed as a command."""
+    env = environment(database_url)
+    run(env, "manage.py", "migrate", "--noinput", "--verbosity", "0")
+    with tempfile.TemporaryDirectory() as folder:
+        fixture = Path(folder) / "snapshot-10000.json"
+        megabytes = float(run(env, str(BENCH / "snapshot_fixture.py"), str(SNAPSHOT_ACTIVITIES), str(fixture)))
+        started = time.perf_counter()
+        run(env, "manage.py", "load_snapshot", str(fixture))
+        seconds = time.perf_counter() - started
+    print(f"  load_snapshot, {SNAPSHOT_ACTIVITIES:,} activities ({megabytes:.1f} MB), {label}: "
+          f"{seconds:.1f} s   (target under 30 s)")
+
+
 def main():
     if not shutil.which("wrk"):
         sys.exit("make bench needs wrk: apt-get install -y wrk")
@@ -188,6 +204,9 @@ def main():
         postgres = fresh_postgres()
         measure("PostgreSQL", postgres, log)
         scale(postgres, log)
+        print("\n== Loading a snapshot into an empty database (one transaction, every record cleaned)")
+        snapshot_load("SQLite", f"sqlite:///{folder}/load.sqlite3")
+        snapshot_load("PostgreSQL", fresh_postgres())
 
 
 if __name__ == "__main__":
