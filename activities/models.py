@@ -270,8 +270,7 @@ class Activity(Publishable, Provenanced):
         elif self.program_id and self.slug:
             # /activities/<slug>/ names one activity of the current versions:
             # versions of the same page share slugs, other pages may not.
-            page_slug = Program.objects.filter(pk=self.program_id).values_list("slug", flat=True).first()
-            if Activity.objects.filter(slug=self.slug).exclude(program__slug=page_slug).exists():
+            if Activity.objects.filter(slug=self.slug).exclude(program__slug=self.program.slug).exists():
                 errors["slug"] = "Another page has an activity with this slug: choose another."
         if self.section_id and self.program_id and self.section.program_id != self.program_id:
             errors["section"] = "Choose a section of the same page."
@@ -280,9 +279,12 @@ class Activity(Publishable, Provenanced):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
+    def normalize(self):
         if self.program_id is None and self.section_id:  # added from its section's admin page
             self.program_id = self.section.program_id
         if self.date and self.date.day != 1:
             self.date = self.date.replace(day=1)
+
+    def save(self, *args, **kwargs):
+        self.normalize()
         super().save(*args, **kwargs)

@@ -8,16 +8,11 @@ from pathlib import Path
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core import serializers
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.serializers.base import (
-    DeserializationError,
-    M2MDeserializationError,
-    deserialize_fk_value,
-    deserialize_m2m_values,
-)
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from coop_site import cache_versions
 from coop_site.publishing import Status, publish_permission
 from coop_site.text import partner_slugs
 from partners.models import Partner
@@ -229,40 +224,186 @@ def export_snapshot(program):
 
 def load_snapshot(path, *, user=None, replace=False):
     """Load a natural-key fixture in one transaction: all of it, or nothing.
-    Each record created or changed gets a history entry naming the file.
+    Every record is checked with full_clean(). Each record created or changed
+    gets a history entry naming the file; an unchanged one is left alone.
     A fixture that differs from a dated snapshot already here is refused
     unless ``replace``: an archive is not changed by accident."""
     records = _read_records(path)
     report = SnapshotReport(path=str(path))
     with transaction.atomic():
-        loaded = []
+        loader = _Loader(path, report, user=user, reason=f"Loaded from {Path(path).name}", replace=replace)
         for index, record in enumerate(records, start=1):
-            where = _Where(path, index, record)
-            model = _check_record(where, record)
+            loader.add(_Where(path, index, record), record)
+        loader.finish()
+    cache_versions.bump()  # new records were inserted in bulk, which sends no signal
+    return report
+
+
+class _Loader:
+    """Reads records in file order. New records are inserted in bulk, with their
+    history, a model's run at a time; changed ones are saved one by one. Natural
+    keys are looked up in one query per model, not one per reference."""
+
+    def __init__(self, path, report, *, user, reason, replace):
+        self.report, self.user, self.reason, self.replace = report, user, reason, replace
+        self.known = {}  # model -> {natural key: object}, from the database and from this file
+        self.new = []  # (where, instance, m2m pks) of the model being read, not yet inserted
+        self.loaded = []  # (where, instance) of every record, for the final full_clean
+        self.forward = []  # (where, instance, field, value): references to records further down
+        self.seen = {}  # (model, natural key) -> where: a key given twice is an error
+
+    def add(self, where, record):
+        model = _check_record(where, record)
+        if self.new and type(self.new[0][1]) is not model:
+            self.insert_new()
+        instance, m2m = model(), {}
+        for name, value in record["fields"].items():
+            model_field = model._meta.get_field(name)
+            if model_field.many_to_many:
+                if not isinstance(value, list):
+                    raise SnapshotError(where.say("expected a list of natural keys", name))
+                m2m[name] = [self.find(where, model_field, key).pk for key in value]
+            elif model_field.is_relation:
+                target = None if value is None else self.find(where, model_field, value, forward=model_field.null)
+                if target is None and value is not None:
+                    self.forward.append((where, instance, model_field, value))
+                setattr(instance, model_field.name, target)
+            else:
+                try:
+                    setattr(instance, model_field.attname, model_field.to_python(value))
+                except ValidationError as error:
+                    raise SnapshotError(where.say(" ".join(error.messages), field_name=name)) from error
+        key = tuple(instance.natural_key())
+        if (model, key) in self.seen:
+            raise SnapshotError(where.say(f"repeats the natural key of record {self.seen[model, key].index}"))
+        self.seen[model, key] = where
+        existing = self.index(model).get(key)
+        if existing is None:
+            self.new.append((where, instance, m2m))
+            self.index(model)[key] = instance
+        else:
+            self.update(where, existing, instance, m2m)
+        self.loaded.append((where, instance))
+
+    def index(self, model):
+        if model not in self.known:
+            # The required references, which natural keys are made of (a section's page).
+            required = [f.name for f in model._meta.concrete_fields if f.many_to_one and not f.null]
+            queryset = model._default_manager.select_related(*required) if required else model._default_manager.all()
+            if model._meta.many_to_many:
+                queryset = queryset.prefetch_related(*(field.name for field in model._meta.many_to_many))
+            self.known[model] = {tuple(obj.natural_key()): obj for obj in queryset}
+        return self.known[model]
+
+    def find(self, where, model_field, value, *, forward=False):
+        """The object a natural key refers to; None for a forward reference, if allowed."""
+        target_model = model_field.related_model
+        key = tuple(value) if isinstance(value, list) else (value,)
+        obj = self.index(target_model).get(key)
+        if obj is not None and obj.pk is None:  # read from this file, still waiting to be inserted
+            self.insert_new()
+        if obj is None and not forward:
+            shown = json.dumps(value, ensure_ascii=False)
+            raise SnapshotError(where.say(f"refers to no {target_model._meta.label_lower} with natural key {shown}",
+                                          model_field.name))
+        return obj
+
+    def update(self, where, existing, instance, m2m):
+        model, label = type(existing), existing._meta.label_lower
+        instance.pk = existing.pk
+        instance._state.adding = False  # validated as an update
+        unchanged = all(
+            model_field.value_from_object(existing) == model_field.value_from_object(instance)
+            for model_field in model._meta.concrete_fields
+        ) and all(set(related.pk for related in getattr(existing, name).all()) == set(pks) for name, pks in m2m.items())
+        if unchanged and not any(item[1] is instance for item in self.forward):
+            self.report.unchanged[label] += 1
+            return
+        archived_on = _snapshot_date(existing)
+        if archived_on and not self.replace:
+            self.report.overwrites.append((where, archived_on))
+        try:
+            with transaction.atomic():
+                instance._history_user, instance._change_reason = self.user, self.reason
+                instance.save()
+                for name, pks in m2m.items():
+                    getattr(instance, name).set(pks)
+        except (DatabaseError, ValueError) as error:
+            raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
+        self.index(model)[tuple(instance.natural_key())] = instance
+        self.report.updated[label] += 1
+
+    def insert_new(self):
+        """Insert the new records read so far (all of one model), their
+        many-to-many links and a history entry for each, in bulk."""
+        if not self.new:
+            return
+        batch, self.new = self.new, []
+        model = type(batch[0][1])
+        instances = [instance for _, instance, _ in batch]
+        for instance in instances:
+            if hasattr(instance, "normalize"):  # what save() would do; bulk_create does not call it
+                instance.normalize()
+        try:
+            with transaction.atomic():
+                model._default_manager.bulk_create(instances, batch_size=500)
+                history = model.history.bulk_history_create(
+                    instances, batch_size=500, default_user=self.user, default_change_reason=self.reason
+                )
+                for model_field in model._meta.many_to_many:
+                    self.link(model_field, batch, history)
+        except (DatabaseError, ValueError) as error:
+            first = batch[0][0]
+            raise SnapshotError(first.say(f"cannot be saved, with the {len(batch) - 1} records after it: {error}")) from error
+        self.report.created[model._meta.label_lower] += len(batch)
+
+    def link(self, model_field, batch, history):
+        """The links of one many-to-many field, and their rows in the history entries."""
+        source, target = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
+        through = model_field.remote_field.through
+        rows = [
+            (instance.pk, pk, entry)
+            for (_, instance, m2m), entry in zip(batch, history)
+            for pk in dict.fromkeys(m2m.get(model_field.name, []))
+        ]
+        links = through.objects.bulk_create(
+            [through(**{f"{source}_id": owner, f"{target}_id": pk}) for owner, pk, _ in rows], batch_size=500
+        )
+        history_model = _m2m_history_model(model_field)
+        history_model.objects.bulk_create(
+            [
+                # Each history row keeps the id of the link it copies, as the library's own do.
+                history_model(**{"id": link.pk, f"{source}_id": owner, f"{target}_id": pk, "history": entry})
+                for link, (owner, pk, entry) in zip(links, rows)
+            ],
+            batch_size=500,
+        )
+
+    def finish(self):
+        self.insert_new()
+        for where, instance, model_field, value in self.forward:
+            setattr(instance, model_field.name, self.find(where, model_field, value))
+            instance._history_user, instance._change_reason = self.user, self.reason
+            instance.save()
+        for where, instance in self.loaded:
             try:
-                (deserialized,) = serializers.deserialize("python", [record], handle_forward_references=True)
-            except (DeserializationError, ObjectDoesNotExist, ValueError) as error:
-                raise SnapshotError(where.say(str(error))) from error
-            _save(where, model, deserialized, report, user=user, reason=f"Loaded from {Path(path).name}", replace=replace)
-            loaded.append((where, deserialized))
-        for where, deserialized in loaded:
-            for model_field, value in deserialized.deferred_fields.items():
-                _resolve(where, model_field, value, handle_forward_references=False)
-            if deserialized.deferred_fields:
-                deserialized.save_deferred_fields()
-        for where, deserialized in loaded:
-            try:
-                deserialized.object.full_clean()
+                instance.full_clean()
             except ValidationError as error:
                 name, messages = next(iter(error.message_dict.items()))
                 raise SnapshotError(where.say(" ".join(messages), field_name=name)) from error
-        if report.overwrites:  # checked last, so that a broken file names its real fault
-            where, archived_on = report.overwrites[0]
+        if self.report.overwrites:  # checked last, so that a broken file names its real fault
+            where, archived_on = self.report.overwrites[0]
             raise SnapshotError(where.say(
                 f"differs from the snapshot of {archived_on:%Y-%m-%d} already in the database "
-                f"({len(report.overwrites)} records would change); load with --replace to overwrite that snapshot"
+                f"({len(self.report.overwrites)} records would change); load with --replace to overwrite that snapshot"
             ))
-    return report
+
+
+def _m2m_history_model(model_field):
+    """django-simple-history's table of a many-to-many field's rows in each history entry."""
+    history_model = model_field.model.history.model
+    name = f"{history_model._meta.model_name}_{model_field.name}"
+    return next(relation.related_model for relation in history_model._meta.related_objects if relation.name == name)
 
 
 class _Where:
@@ -295,6 +436,7 @@ def _read_records(path):
 
 
 def _check_record(where, record):
+    """The record's model, once its shape, model and field names are right."""
     if not isinstance(record, dict) or not isinstance(record.get("fields"), dict) or "model" not in record:
         raise SnapshotError(where.say('a record is an object with "model" and "fields"'))
     try:
@@ -305,61 +447,12 @@ def _check_record(where, record):
         raise SnapshotError(where.say(f"{record['model']} is not content; a snapshot holds only {sorted(SNAPSHOT_APPS)}"))
     if "pk" in record:
         raise SnapshotError(where.say("numeric ids are not allowed: a snapshot refers to records by natural key"))
-    for name, value in record["fields"].items():
+    for name in record["fields"]:
         try:
-            model_field = model._meta.get_field(name)
+            model._meta.get_field(name)
         except FieldDoesNotExist as error:
             raise SnapshotError(where.say(f"{record['model']} has no such field", field_name=name)) from error
-        if model_field.is_relation:
-            # A required reference must point backwards (or into the database);
-            # an optional one may point at a record further down the file.
-            _resolve(where, model_field, value, handle_forward_references=model_field.null or model_field.many_to_many)
-        else:
-            try:
-                model_field.to_python(value)
-            except ValidationError as error:
-                raise SnapshotError(where.say(" ".join(error.messages), field_name=name)) from error
     return model
-
-
-def _resolve(where, model_field, value, *, handle_forward_references):
-    """Check that a reference points at a record; a forward one may wait."""
-    try:
-        if model_field.many_to_many:
-            if not isinstance(value, list):
-                raise ValueError("expected a list of natural keys")
-            deserialize_m2m_values(model_field, value, None, handle_forward_references)
-        else:
-            deserialize_fk_value(model_field, value, None, handle_forward_references)
-    except (ObjectDoesNotExist, M2MDeserializationError, ValueError, TypeError, ValidationError) as error:
-        target = model_field.related_model._meta.label_lower
-        key = json.dumps(value, ensure_ascii=False)
-        raise SnapshotError(where.say(f"refers to no {target} with natural key {key}", model_field.name)) from error
-
-
-def _save(where, model, deserialized, report, *, user, reason, replace):
-    instance, label = deserialized.object, model._meta.label_lower
-    if instance.pk is None:
-        kind = report.created
-    else:
-        instance._state.adding = False  # found by its natural key: validate it as an update
-        if _unchanged(model, deserialized):
-            report.unchanged[label] += 1
-            return
-        archived_on = _snapshot_date(instance)
-        if archived_on and not replace:
-            report.overwrites.append((where, archived_on))
-        kind = report.updated
-    try:
-        with transaction.atomic():
-            # A plain save (not loaddata's raw one), so that the history records it.
-            instance._history_user, instance._change_reason = user, reason
-            instance.save()
-            for name, pks in (deserialized.m2m_data or {}).items():
-                getattr(instance, name).set(pks)
-    except (DatabaseError, ValueError) as error:
-        raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
-    kind[label] += 1
 
 
 def _snapshot_date(instance):
@@ -369,18 +462,3 @@ def _snapshot_date(instance):
     if hasattr(instance, "program_id") and instance.program_id:
         return Program.objects.filter(pk=instance.program_id).values_list("archived_on", flat=True).first()
     return None
-
-
-def _unchanged(model, deserialized):
-    instance = deserialized.object
-    current = model._default_manager.filter(pk=instance.pk).first()
-    if current is None:
-        return False
-    for model_field in model._meta.concrete_fields:
-        if model_field.value_from_object(current) != model_field.value_from_object(instance):
-            return False
-    for name, pks in (deserialized.m2m_data or {}).items():
-        current_pks = set(getattr(current, name).values_list("pk", flat=True))
-        if current_pks != set(pks):
-            return False
-    return not deserialized.deferred_fields
