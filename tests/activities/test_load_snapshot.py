@@ -54,6 +54,30 @@ class LoadSnapshotTests(TestCase):
         self.assertEqual(Program.objects.get().archived_on.isoformat(), "2021-01-19")
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 200)
 
+    def test_each_record_has_a_history_entry_with_its_links(self):
+        load(SNAPSHOT)
+        activity = Activity.objects.get(slug="peru-2019-08-eab-adjudication-course")
+        (entry,) = activity.history.all()
+        self.assertEqual((entry.history_type, entry.history_change_reason), ("+", "Loaded from peru-2021-01-19.json"))
+        self.assertEqual([link.theme.slug for link in entry.themes.all()], ["adjudication"])
+        program = Program.objects.get()
+        self.assertEqual(
+            {link.agreement.slug for link in program.history.get().agreements.all()},
+            set(program.agreements.values_list("slug", flat=True)),
+        )
+
+    def test_a_reference_to_a_record_further_down_the_file_is_kept(self):
+        records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        printed = next(r for r in records if r["model"] == "activities.activity" and r["fields"]["printed_in"])
+        records.remove(printed)
+        target = next(i for i, r in enumerate(records) if r["fields"].get("slug") == printed["fields"]["printed_in"][0])
+        records.insert(target, printed)  # now before the activity it is printed in
+        path = Path(tempfile.mkdtemp()) / "reordered.json"
+        path.write_text(json.dumps(records), encoding="utf-8")
+        load(path)
+        activity = Activity.objects.get(slug=printed["fields"]["slug"])
+        self.assertEqual(activity.printed_in.slug, printed["fields"]["printed_in"][0])
+
     def test_loading_twice_changes_nothing(self):
         load(SNAPSHOT)
         before = database_state()
@@ -157,6 +181,13 @@ class BrokenSnapshotTests(TestCase):
         index = self.record_index("activities.activity", "peru-2017-09-inspection-training")
         self.records[index]["fields"]["text"] = "Workshop with [OEFA](partner:nobody)."
         self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'text'", "nobody")
+
+    def test_a_record_given_twice_is_refused(self):
+        index = self.record_index("activities.theme", "mercury")
+        self.records.append(dict(self.records[index]))
+        self.assert_refused(
+            self.write(self.records), f"record {len(self.records)}", f"repeats the natural key of record {index + 1}"
+        )
 
     def test_numeric_ids_and_non_content_are_refused(self):
         self.records.append({"model": "auth.user", "fields": {"username": "intruder"}})
