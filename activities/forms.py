@@ -19,6 +19,11 @@ def version_label(program):
     return f"{program.archived_on:%B %-d, %Y}" if program.archived_on else "Live version"
 
 
+def version_order(name):
+    """Oldest snapshot first, the live version last."""
+    return (name == LIVE, name)
+
+
 class VersionCompareForm(forms.Form):
     """?program=peru&from=2021-01-19&to=live. The page may be named by its slug,
     the slug's last word or its country; a version by its date or "live"."""
@@ -37,7 +42,7 @@ class VersionCompareForm(forms.Form):
         self.programs = list(programs.order_by("title", "slug", "archived_on"))
         pages = {program.slug: program.title for program in self.programs}
         self.fields["program"].widget.choices = list(pages.items())
-        versions = sorted({version_name(program) for program in self.programs}, key=lambda name: (name == LIVE, name))
+        versions = sorted({version_name(program) for program in self.programs}, key=version_order)
         labels = {version_name(program): version_label(program) for program in self.programs}
         for name in ("older", "newer"):
             self.fields[name].widget.choices = [(version, labels[version]) for version in versions]
@@ -63,7 +68,7 @@ class VersionCompareForm(forms.Form):
         if slug is None:
             return cleaned_data
         versions = {version_name(program): program for program in self.programs if program.slug == slug}
-        known = ", ".join(versions)
+        known = ", ".join(sorted(versions, key=version_order))
         for name in ("older", "newer"):
             wanted = cleaned_data.get(name)
             if wanted is not None and wanted not in versions:

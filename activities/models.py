@@ -270,7 +270,8 @@ class Activity(Publishable, Provenanced):
         elif self.program_id and self.slug:
             # /activities/<slug>/ names one activity of the current versions:
             # versions of the same page share slugs, other pages may not.
-            if Activity.objects.filter(slug=self.slug).exclude(program__slug=self.program.slug).exists():
+            pages = Activity.objects.filter(slug=self.slug).values_list("program__slug", flat=True)
+            if any(page != self.program.slug for page in pages):
                 errors["slug"] = "Another page has an activity with this slug: choose another."
         if self.section_id and self.program_id and self.section.program_id != self.program_id:
             errors["section"] = "Choose a section of the same page."

@@ -248,7 +248,7 @@ class _Loader:
         self.report, self.user, self.reason, self.replace = report, user, reason, replace
         self.known = {}  # model -> {natural key: object}, from the database and from this file
         self.new = []  # (where, instance, m2m pks) of the model being read, not yet inserted
-        self.loaded = []  # (where, instance) of every record, for the final full_clean
+        self.loaded = []  # (where, instance, references resolved here) of every record, for the final full_clean
         self.forward = []  # (where, instance, field, value): references to records further down
         self.seen = {}  # (model, natural key) -> where: a key given twice is an error
 
@@ -256,7 +256,7 @@ class _Loader:
         model = _check_record(where, record)
         if self.new and type(self.new[0][1]) is not model:
             self.insert_new()
-        instance, m2m = model(), {}
+        instance, m2m, resolved = model(), {}, []
         for name, value in record["fields"].items():
             model_field = model._meta.get_field(name)
             if model_field.many_to_many:
@@ -267,6 +267,8 @@ class _Loader:
                 target = None if value is None else self.find(where, model_field, value, forward=model_field.null)
                 if target is None and value is not None:
                     self.forward.append((where, instance, model_field, value))
+                elif not model_field.null:
+                    resolved.append(model_field.name)
                 setattr(instance, model_field.name, target)
             else:
                 try:
@@ -283,7 +285,7 @@ class _Loader:
             self.index(model)[key] = instance
         else:
             self.update(where, existing, instance, m2m)
-        self.loaded.append((where, instance))
+        self.loaded.append((where, instance, resolved))
 
     def index(self, model):
         if model not in self.known:
@@ -385,9 +387,13 @@ class _Loader:
             setattr(instance, model_field.name, self.find(where, model_field, value))
             instance._history_user, instance._change_reason = self.user, self.reason
             instance.save()
-        for where, instance in self.loaded:
+        for where, instance, resolved in self.loaded:
             try:
-                instance.full_clean()
+                # The required references (a page, a section) were found just now, and the
+                # constraints on them are natural keys, checked above (one record per key):
+                # asking the database again would cost three queries a record, and the
+                # database's own constraints still guard the insert.
+                instance.full_clean(exclude=resolved)
             except ValidationError as error:
                 name, messages = next(iter(error.message_dict.items()))
                 raise SnapshotError(where.say(" ".join(messages), field_name=name)) from error

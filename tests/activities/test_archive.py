@@ -305,7 +305,7 @@ class CompareTests(VersionsTestCase):
         cases = [
             ({"program": "chile", "from": "2021-01-19", "to": "live"}, "There is no page “chile”"),
             ({"program": "peru", "from": "2020-01-01", "to": "live"}, "This page has no version “2020-01-01”"),
-            ({"program": "peru", "from": "2021-01-19", "to": "yesterday"}, "its versions are: live, 2021-01-19"),
+            ({"program": "peru", "from": "2021-01-19", "to": "yesterday"}, "its versions are: 2021-01-19, live."),
             ({"program": "peru\x00", "from": "2021-01-19"}, "This field is required."),
         ]
         for query, message in cases:

@@ -54,6 +54,13 @@ class LoadSnapshotTests(TestCase):
         self.assertEqual(Program.objects.get().archived_on.isoformat(), "2021-01-19")
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 200)
 
+    def test_every_loaded_record_passes_full_clean(self):
+        load(SNAPSHOT)
+        for model in CONTENT_MODELS:
+            for obj in model.objects.all():
+                with self.subTest(record=str(obj)):
+                    obj.full_clean()
+
     def test_each_record_has_a_history_entry_with_its_links(self):
         load(SNAPSHOT)
         activity = Activity.objects.get(slug="peru-2019-08-eab-adjudication-course")
