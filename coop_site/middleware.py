@@ -3,6 +3,8 @@
 import contextvars
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils.http import split_directive_names
 
@@ -31,9 +33,46 @@ class PermissionsPolicyMiddleware:
 _content_version = contextvars.ContextVar("content_version", default=0)
 
 
+_MISSING = object()
+
+
+class _PagesKeptInMemory:
+    """The shared page cache (Redis) with a copy of what it hands out kept in
+    this process's memory. A page's key holds the content version, so what is
+    stored under a key never changes and a copy cannot go stale: on a hit only
+    the version itself is asked of the shared cache."""
+
+    def __init__(self, shared, memory):
+        self.shared, self.memory = shared, memory
+
+    def get(self, key, default=None):
+        value = self.memory.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.shared.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self.memory.set(key, value, timeout=settings.CACHE_MIDDLEWARE_SECONDS)
+        return value
+
+    def set(self, key, value, timeout=None):
+        self.shared.set(key, value, timeout)
+        self.memory.set(key, value, timeout)
+
+
+# A few hundred pages (about 30 KB each) per process.
+pages_in_memory = LocMemCache("coop-site-pages", {"OPTIONS": {"MAX_ENTRIES": 500}})
+
+
 class _VersionedKeyPrefix:
     """Django's cache middleware, with the content version in the key prefix:
     any change to the content makes every earlier cached page unreachable."""
+
+    @property
+    def cache(self):
+        shared = caches[self.cache_alias]
+        if isinstance(shared, LocMemCache):  # already in this process's memory
+            return shared
+        return _PagesKeptInMemory(shared, pages_in_memory)
 
     @property
     def key_prefix(self):

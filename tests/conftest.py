@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+from coop_site.middleware import pages_in_memory
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
@@ -8,3 +10,4 @@ def _empty_cache():
     QuerySet.update() and bulk_create(), which send no signal to move the
     content version on."""
     cache.clear()
+    pages_in_memory.clear()

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from activities import services
 from activities.models import Activity, Program
+from coop_site import cache_versions
 from coop_site.logging import JsonFormatter
 from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
 from tests.forms import admin_form_data
@@ -270,6 +271,21 @@ class RedisPageCacheTests(PageCacheTests):
         except Exception as error:  # noqa: BLE001 - any connection failure means no Redis here
             self.skipTest(f"no Redis at {REDIS_TEST_URL}: {error}")
         self.assertEqual(type(caches["default"]).__name__, "RedisCache")
+
+    def test_a_hit_asks_the_shared_cache_only_for_the_content_version(self):
+        self.visit()
+        shared = caches["default"]
+        with mock.patch.object(shared, "get", wraps=shared.get) as get, \
+                mock.patch.object(shared, "get_many", wraps=shared.get_many) as get_many:
+            self.visit()
+        self.assertEqual((get.call_count, get_many.call_count), (0, 1))
+
+    def test_a_change_made_on_another_host_shows_at_once(self):
+        self.assertContains(self.visit(), "Raura Mine")  # now kept in this process's memory too
+        # Another host changes the content and moves the shared version on.
+        Activity.objects.filter(slug=RAURA).update(text="Changed on another host.")
+        cache_versions.bump()
+        self.assertContains(self.visit(), "Changed on another host.")
 
 
 @override_settings(CACHE_MIDDLEWARE_SECONDS=600)
