@@ -260,7 +260,7 @@ REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
 @override_settings(
-    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL}}
+    CACHES={"default": {"BACKEND": "coop_site.cache_backends.RedisCache", "LOCATION": REDIS_TEST_URL}}
 )
 class RedisPageCacheTests(PageCacheTests):
     """The same, on the Redis cache that several hosts share (database 15 of the local Redis)."""
