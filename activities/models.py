@@ -277,6 +277,8 @@ class Activity(Publishable, Provenanced):
             errors["section"] = "Choose a section of the same page."
         if self.printed_in_id and self.printed_in_id == self.pk:
             errors["printed_in"] = "An activity cannot be printed inside itself."
+        elif self.printed_in_id and self.program_id and self.printed_in.program_id != self.program_id:
+            errors["printed_in"] = "Choose an activity of the same version of the page."
         if errors:
             raise ValidationError(errors)
 

@@ -4,6 +4,7 @@ import re
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.urls import reverse
@@ -168,6 +169,13 @@ class SnapshotCommandTests(VersionsTestCase):
         # The live version is unchanged, draft included, and keeps the page address.
         self.assertEqual(self.live_activity(RAURA).status, "draft")
         self.assertNotContains(self.client.get(PERU_PAGE), NOTICE)
+
+    def test_an_activity_is_printed_inside_one_of_its_own_version(self):
+        self.start_published_live_version()
+        live = self.live_activity("peru-2017-12-adjudication-workshop")
+        live.printed_in = Activity.objects.get(slug=live.printed_in.slug, program=self.snapshot)
+        with self.assertRaisesMessage(ValidationError, "Choose an activity of the same version of the page."):
+            live.full_clean()
 
     def test_snapshot_refuses_clearly_and_changes_nothing(self):
         cases = [
