@@ -155,7 +155,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
-USE_I18N = True
+USE_I18N = False  # an English-only site: no translation machinery on each request
 USE_TZ = True
 
 STATIC_URL = "/static/"
