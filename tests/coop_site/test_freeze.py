@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from activities import services
-from activities.models import Program
+from activities.models import Activity, Program
 from coop_site.freezing import FreezeError, check_links
 from tests.activities.test_publishing import staff_user
 from tests.html import PERU_PAGE, SNAPSHOT
@@ -30,6 +30,11 @@ class FreezeTests(TestCase):
         live = services.start_live_version(Program.objects.get(), user=publisher)
         Program.objects.filter(pk=live.pk).update(intro="Our work with Peru, frozen in 2026.")
         services.publish(live, user=publisher)
+        # Enough activities for the listing to have a second page.
+        section = live.sections.get(anchor="past-activities")
+        for n in range(25):
+            Activity.objects.create(program=live, section=section, slug=f"extra-{n}", text=f"Extra activity {n}.",
+                                    date=datetime.date(2015, 1, 1), status="published", order=100 + n)
         services.freeze_snapshot(live, archived_on=datetime.date(2026, 11, 25), user=publisher)
 
     @classmethod
@@ -75,6 +80,11 @@ class FreezeTests(TestCase):
         self.assertIn("https://archive.example.gov/archive/2026-11-25" + PERU_PAGE, self.read("sitemap-snapshots.xml"))
         self.assertRegex(self.output, r"Froze \d+ pages and \d+ static files")
         self.assertRegex(self.output, r"Checked \d+ internal links: none is broken.")
+
+    def test_listing_pages_are_frozen_by_number(self):
+        self.assertIn('href="page/2/index.html"', self.read("activities/index.html"))
+        self.assertIn("Extra activity", self.read("activities/page/2/index.html"))
+        self.assertRegex(self.read("activities/page/2/index.html"), r'href="\.\./\.\./extra-\d+/index\.html"')
 
     def test_links_are_relative_and_lead_to_files(self):
         page = self.read("archive/2021-01-19/international-cooperation/epa-collaboration-peru/index.html")
