@@ -1,14 +1,12 @@
-import io
 
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.forms import admin_form_data
-from tests.html import PERU_PAGE, SNAPSHOT
+from tests.html import PERU_PAGE
 from tests.content import load_peru_as_live_version
 
 

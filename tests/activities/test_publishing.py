@@ -1,11 +1,9 @@
 import datetime
-import io
 from unittest import mock
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.db import connection
@@ -15,7 +13,7 @@ from django.utils import timezone
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Partner
 from tests.forms import admin_form_data
-from tests.html import PERU_PAGE, SNAPSHOT
+from tests.html import PERU_PAGE
 from tests.content import load_peru_as_live_version
 
 RAURA = "peru-2020-03-raura-mine-inspections-webinar"
