@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from . import selectors, services
 from .forms import VersionCompareForm, version_name
 
+from coop_site.publishing import publish_permission
 from coop_site.admin_mixins import (
     PROVENANCE_FIELDSET,
     PUBLICATION_FIELDSET,
@@ -34,7 +35,11 @@ class SnapshotReadOnly:
         return super().has_change_permission(request, obj) and not (obj and self.in_snapshot(obj))
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj and self.in_snapshot(obj))
+        allowed = super().has_delete_permission(request, obj)
+        if obj is None or not self.in_snapshot(obj):
+            return allowed
+        # A whole snapshot may go, by Publishers only; its parts go with it, never alone.
+        return allowed and isinstance(obj, Program) and request.user.has_perm(publish_permission(Program))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # New content goes into live versions only.
@@ -122,14 +127,6 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
             fields.append("archived_on")
         return fields
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.archived_on is not None:
-            # A whole snapshot, by Publishers only; its parts go with it, never alone.
-            return super(SnapshotReadOnly, self).has_delete_permission(request, obj) and self.has_publish_permission(
-                request
-            )
-        return super().has_delete_permission(request, obj)
-
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         if self.has_publish_permission(request) and all(program.archived_on for program in objs):
@@ -168,17 +165,17 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
 
     @admin.action(description="Start a live draft from the selected snapshot", permissions=["add"])
     def start_live_version(self, request, queryset):
-        for program in queryset:
-            if program.archived_on is None:
-                self.message_user(request, f"“{program}” is already the live version.", messages.ERROR)
-                continue
-            try:
-                live = services.start_live_version(program, user=request.user)
-            except (services.SnapshotError, PermissionDenied) as error:
-                self.message_user(request, f"Could not start a live version of “{program}”: {error}", messages.ERROR)
-            else:
-                self.message_user(request, f"Started “{live}” as a draft: edit it, then publish it.", messages.SUCCESS)
-                return redirect("admin:activities_program_change", live.pk)
+        programs = list(queryset[:2])
+        if len(programs) != 1 or programs[0].archived_on is None:
+            self.message_user(request, "Choose one snapshot to start the live version from.", messages.ERROR)
+            return None
+        try:
+            live = services.start_live_version(programs[0], user=request.user)
+        except (services.SnapshotError, PermissionDenied) as error:
+            self.message_user(request, f"Could not start a live version of “{programs[0]}”: {error}", messages.ERROR)
+            return None
+        self.message_user(request, f"Started “{live}” as a draft: edit it, then publish it.", messages.SUCCESS)
+        return redirect("admin:activities_program_change", live.pk)
 
     def get_urls(self):
         return [

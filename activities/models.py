@@ -112,10 +112,6 @@ class Program(Publishable, Provenanced):
         """The page's address, which shows its current version."""
         return reverse("activities:program_detail", kwargs={"slug": self.slug})
 
-    @property
-    def is_snapshot(self):
-        return self.archived_on is not None
-
 
 class SectionQuerySet(PublishableQuerySet):
     def get_by_natural_key(self, anchor, program_slug, program_archived_on):

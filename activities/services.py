@@ -18,7 +18,7 @@ from coop_site.text import partner_slugs
 from partners.models import Partner
 
 from . import selectors
-from .models import Program
+from .models import Activity, Program, Section
 
 # A snapshot holds content only: no users, permissions or content types.
 SNAPSHOT_APPS = {"activities", "partners"}
@@ -110,8 +110,6 @@ def start_live_version(snapshot, *, user=None):
 
 def _copy_version(program, *, archived_on, status, public_only, user, reason):
     """A copy of a version of a page, its sections and its activities, in one transaction."""
-    from .models import Activity, Section
-
     sections = Section.objects.filter(program=program)
     activities = Activity.objects.filter(program=program)
     if public_only:
@@ -121,6 +119,7 @@ def _copy_version(program, *, archived_on, status, public_only, user, reason):
     activities = list(activities.order_by("printed_in_id", "pk").prefetch_related("themes", "partners"))
     activities.sort(key=lambda activity: activity.printed_in_id is not None)  # printed ones first
     agreements = list(program.agreements.all())
+    program = Program.objects.get(pk=program.pk)  # the caller's object is left as it is
 
     with transaction.atomic():
         copy = _copied(program, user=user, reason=reason, archived_on=archived_on, status=status, publish_at=None)
@@ -129,28 +128,31 @@ def _copy_version(program, *, archived_on, status, public_only, user, reason):
         for section in sections:
             if section.parent_id is not None and section.parent_id not in section_ids:
                 continue  # its parent is not public: neither is it
-            section_ids[section.pk] = _copied(
+            original_pk = section.pk
+            section_ids[original_pk] = _copied(
                 section, user=user, reason=reason, program=copy, parent_id=section_ids.get(section.parent_id)
             ).pk
         activity_ids = {}
         for activity in activities:
             if activity.section_id not in section_ids:
                 continue
+            themes, partners, original_pk = list(activity.themes.all()), list(activity.partners.all()), activity.pk
             new = _copied(
                 activity, user=user, reason=reason, program=copy, section_id=section_ids[activity.section_id],
                 printed_in_id=activity_ids.get(activity.printed_in_id),
             )
-            new.themes.set(activity.themes.all())
-            new.partners.set(activity.partners.all())
-            activity_ids[activity.pk] = new.pk
+            new.themes.set(themes)
+            new.partners.set(partners)
+            activity_ids[original_pk] = new.pk
         if user is not None:
             LogEntry.objects.log_actions(user.pk, [copy], ADDITION, change_message=reason)
     return copy
 
 
 def _copied(item, *, user, reason, **changes):
-    """A saved copy of ``item`` with ``changes``; its history names the copy."""
-    copy = type(item).objects.get(pk=item.pk)
+    """``item`` saved as a new row with ``changes`` (the object itself becomes
+    the copy); its history names the copy."""
+    copy = item
     copy.pk = copy.id = None
     copy._state.adding = True
     for name, value in changes.items():

@@ -2,7 +2,6 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from activities.comparison import ADDED, REMOVED
-from activities.forms import version_label as label_of_version
 
 register = template.Library()
 
@@ -17,8 +16,3 @@ MARKUP = {
 def words(changed_words):
     """A text with its removed words struck through and its added words underlined."""
     return format_html_join(" ", "{}", ((format_html(MARKUP.get(kind, "{}"), text),) for kind, text in changed_words.runs))
-
-
-@register.simple_tag
-def version_label(program):
-    return label_of_version(program).replace("Live version", "the live version")

@@ -158,6 +158,11 @@ class SnapshotCommandTests(VersionsTestCase):
         # The draft was not public, so it is not in the archive.
         self.assertFalse(frozen.activities.filter(slug=RAURA).exists())
         self.assertEqual(frozen.activities.count(), live.activities.count() - 1)
+        for activity in frozen.activities.all():
+            original = self.live_activity(activity.slug)
+            self.assertEqual(set(activity.themes.all()), set(original.themes.all()), activity.slug)
+            self.assertEqual(set(activity.partners.all()), set(original.partners.all()), activity.slug)
+        self.assertTrue(frozen.activities.filter(themes__isnull=False).exists())
         printed_inside = frozen.activities.get(slug="peru-2017-12-adjudication-workshop")
         self.assertEqual(printed_inside.printed_in.program, frozen)
         self.assertEqual(frozen.history.earliest().history_user, self.publisher)
