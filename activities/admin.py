@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import selectors, services
-from .forms import VersionCompareForm, version_name
+from .forms import VersionCompareForm, version_name, version_order
 
 from coop_site.publishing import publish_permission
 from coop_site.admin_mixins import (
@@ -187,13 +187,21 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
             *super().get_urls(),
         ]
 
+    @staticmethod
+    def default_comparison(program, versions):
+        """This version against the one before it (the oldest against the next one)."""
+        names = sorted((version_name(version) for version in versions), key=version_order)
+        here = names.index(version_name(program))
+        pair = names[here - 1 : here + 1] if here else names[:2]
+        return {"program": program.slug, "from": pair[0], "to": pair[-1]}
+
     def compare_versions_view(self, request, object_id):
         """What changed between two versions of a page, drafts included."""
         program = self.get_object(request, object_id)
         if program is None or not self.has_view_or_change_permission(request, program):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        data = request.GET or {"program": program.slug, "from": version_name(program), "to": version_name(program)}
-        form = VersionCompareForm(data, programs=Program.objects.filter(slug=program.slug))
+        versions = Program.objects.filter(slug=program.slug)
+        form = VersionCompareForm(request.GET or self.default_comparison(program, versions), programs=versions)
         comparison = None
         if form.is_valid():
             comparison = selectors.compare_versions(form.cleaned_data["older"], form.cleaned_data["newer"], drafts=True)

@@ -342,5 +342,7 @@ class CompareTests(VersionsTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "A new workshop on air quality monitoring.")
         self.assertContains(response, "comparison.css")
+        # With nothing chosen, a version is compared with the one before it.
+        self.assertContains(self.client.get(url), "A new workshop on air quality monitoring.")
         change_page = self.client.get(reverse("admin:activities_program_change", args=[live.pk]))
         self.assertContains(change_page, url)
