@@ -30,6 +30,7 @@ POSTGRES_DATABASE = "coop_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SCALE = int(os.environ.get("BENCH_SCALE", "100000"))
 SNAPSHOT_ACTIVITIES = int(os.environ.get("BENCH_SNAPSHOT_ACTIVITIES", "10000"))
 
@@ -131,6 +132,24 @@ def line(name, figures):
           f"p95 {figures['p95'] / 1000:>7.1f} ms   p99 {figures['p99'] / 1000:>7.1f} ms   failures {failures}")
 
 
+def in_turn(first, second, rounds=ROUNDS):
+    """Loads two addresses one after the other, ``rounds`` times, so that a
+    ratio compares runs that met the same machine. Returns, for each address,
+    the round with the median req/s, and every round's ratio first/second."""
+    runs = [(load(first), load(second)) for _ in range(rounds)]
+    ratios = sorted(a["rps"] / b["rps"] for a, b in runs)
+    return median_run([a for a, _ in runs]), median_run([b for _, b in runs]), ratios
+
+
+def median_run(runs):
+    return sorted(runs, key=lambda figures: figures["rps"])[len(runs) // 2]
+
+
+def ratio_line(name, ratios, target):
+    spread = "   (rounds: " + ", ".join(f"{ratio:.0%}" for ratio in ratios) + ")" if len(ratios) > 1 else ""
+    print(f"  {name:<34} {ratios[len(ratios) // 2]:>6.0%}   target at least {target}{spread}")
+
+
 def measure(label, database_url, log):
     print(f"\n== {label}")
     base_env = environment(database_url)
@@ -139,19 +158,19 @@ def measure(label, database_url, log):
                              PERU, LISTING, DETAIL))
     results = {}
     with server(environment(database_url, CACHE_PAGE_SECONDS="0"), log) as base:
-        results["Peru page, uncached"] = load(base + PERU)
         results["filtered listing, uncached"] = load(base + LISTING)
-        results["small static file"] = load(base + static_file())
-        results['plain "ok" view'] = load(base + "/healthz/live")
+        results["Peru page, uncached"], results['plain "ok" view'], uncached_ratios = in_turn(
+            base + PERU, base + "/healthz/live")
     subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], capture_output=True)
     with server(environment(database_url, REDIS_URL=REDIS_URL, CACHE_PAGE_SECONDS="600"), log) as base:
-        results["Peru page, cached (Redis)"] = load(base + PERU)
+        results["Peru page, cached (Redis)"], results["small static file"], cached_ratios = in_turn(
+            base + PERU, base + static_file())
+    print(f"  (each figure of a page against a reference is the median of {ROUNDS} rounds of {SECONDS} s, "
+          "the two loaded in turn)")
     for name, figures in results.items():
         line(name, figures)
-    static, ok = results["small static file"]["rps"], results['plain "ok" view']["rps"]
-    cached, uncached = results["Peru page, cached (Redis)"]["rps"], results["Peru page, uncached"]["rps"]
-    print(f"  cached page / static file     {cached / static:6.0%}   (target at least 70 %)")
-    print(f"  uncached page / \"ok\" view     {uncached / ok:6.0%}   (target at least 20 %)")
+    ratio_line("cached page / static file", cached_ratios, "70 %")
+    ratio_line('uncached page / "ok" view', uncached_ratios, "20 %")
     for address, counted in queries.items():
         print(f"  SQL queries, {address:<58} {counted['queries']:>3}   (status {counted['status']})")
     return results
