@@ -256,6 +256,13 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
         PROVENANCE_FIELDSET,
     ]
 
+    def view_on_site(self, activity):
+        # An activity's own address shows the current version's record of that
+        # slug; a snapshot's record is seen where its archived page prints it.
+        if activity.program.archived_on:
+            return f"{activity.program.get_absolute_url()}#{activity.slug}"
+        return super().view_on_site(activity)
+
     @admin.display(description="date", ordering="date")
     def month(self, activity):
         # Dates are kept to the month; "March 1, 2020" would claim a day.

@@ -181,9 +181,14 @@ class PublishableAdmin(PublishingMixin, ContentAdmin):
             return f"Scheduled for {timezone.localtime(item.publish_at):%Y-%m-%d %H:%M}"
         return item.publication_state
 
+    def view_on_site(self, item):
+        """Where the item is shown (with drafts, to staff): the change form's
+        "View on site" and the list's "Preview" both go there."""
+        return item.get_absolute_url()
+
     @admin.display(description="preview")
     def preview_link(self, item):
-        return format_html('<a href="{}">Preview</a>', item.get_absolute_url())
+        return format_html('<a href="{}">Preview</a>', self.view_on_site(item))
 
     @admin.action(description="Publish the selected %(verbose_name_plural)s now", permissions=["publish"])
     def publish_selected(self, request, queryset):

@@ -221,6 +221,19 @@ class SnapshotAdminTests(VersionsTestCase):
         refused = services.for_each([activity], services.unpublish, user=self.publisher)
         self.assertIn("part of a snapshot", refused.failed[0][1])
 
+    def test_preview_shows_each_versions_own_record_of_an_activity(self):
+        live = self.start_published_live_version()
+        Activity.objects.filter(program=live, slug=RAURA).update(text="Rewritten for the live version.")
+        snapshot_activity = Activity.objects.get(slug=RAURA, program=self.snapshot)
+        self.client.force_login(self.editor)
+        changelist = self.client.get(reverse("admin:activities_activity_changelist"), {"q": "Raura"})
+        previews = {link["href"] for link in Page(changelist.content.decode()).links if link["text"] == "Preview"}
+        snapshot_preview = f"{ARCHIVE_2021}#{RAURA}"
+        self.assertEqual(previews, {snapshot_preview, f"/activities/{RAURA}/"})
+        self.assertContains(self.client.get(self.change_url(snapshot_activity)), f'href="{snapshot_preview}"')
+        self.assertContains(self.client.get(snapshot_preview.split("#")[0]), "Raura Mine")
+        self.assertContains(self.client.get(f"/activities/{RAURA}/"), "Rewritten for the live version.")
+
     def test_only_publishers_delete_a_snapshot(self):
         url = reverse("admin:activities_program_delete", args=[self.snapshot.pk])
         self.client.force_login(self.editor)
