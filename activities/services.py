@@ -393,9 +393,11 @@ class _Loader:
             try:
                 # The required references (a page, a section) were found just now, and the
                 # constraints on them are natural keys, checked above (one record per key):
-                # asking the database again would cost three queries a record, and the
-                # database's own constraints still guard the insert.
-                instance.full_clean(exclude=resolved)
+                # asking the database again would cost three queries a record. The rows
+                # are inserted already, so they passed the database's own constraints,
+                # which are the models' constraints: checking those again is a query a
+                # constraint a record, for nothing.
+                instance.full_clean(exclude=resolved, validate_constraints=False)
             except ValidationError as error:
                 name, messages = next(iter(error.message_dict.items()))
                 raise SnapshotError(where.say(" ".join(messages), field_name=name)) from error

@@ -206,3 +206,10 @@ class BrokenSnapshotTests(TestCase):
         with self.assertRaises(CommandError) as refused:
             load("fixtures/no-such-snapshot.json")
         self.assertIn("fixtures/no-such-snapshot.json: cannot be read", str(refused.exception))
+
+    def test_a_record_that_breaks_a_database_rule_is_refused(self):
+        index = self.record_index("activities.section", "past-activities")
+        fields = self.records[index]["fields"]
+        fields["parent"] = [fields["anchor"], *fields["program"]]
+        # The database's own rule refuses it; its name says which rule.
+        self.assert_refused(self.write(self.records), f"record {index + 1}", "'past-activities'", "section_not_own_parent")
