@@ -12,7 +12,6 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from coop_site import cache_versions
 from coop_site.publishing import Status, publish_permission
 from coop_site.text import partner_slugs
 from partners.models import Partner
@@ -237,7 +236,6 @@ def load_snapshot(path, *, user=None, replace=False):
         for index, record in enumerate(records, start=1):
             loader.add(_Where(path, index, record), record)
         loader.finish()
-    cache_versions.bump()  # new records were inserted in bulk, which sends no signal
     return report
 
 

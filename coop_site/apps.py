@@ -12,13 +12,13 @@ class CoopSiteConfig(AppConfig):
 
         def content_changed(sender, **kwargs):
             if cache_versions.is_content(sender):
-                cache_versions.bump()
+                cache_versions.content_changed()
 
         post_save.connect(content_changed, weak=False, dispatch_uid="content-saved")
         post_delete.connect(content_changed, weak=False, dispatch_uid="content-deleted")
 
         def relations_changed(sender, instance, action, **kwargs):
             if action.startswith("post_") and cache_versions.is_content(type(instance)):
-                cache_versions.bump()
+                cache_versions.content_changed()
 
         m2m_changed.connect(relations_changed, weak=False, dispatch_uid="content-relations-changed")

@@ -1,14 +1,14 @@
 """One number for the whole site's content: cached pages (and the list of
 published years) are keyed by it, and any change to the content (admin, bulk
 action, command, snapshot load) or the arrival of a scheduled publication time
-moves it on. Writes that send no signal (QuerySet.update(), bulk_create())
-must call bump() themselves."""
+moves it on, once the change is committed. Saves and deletes send signals; the
+content models' QuerySets announce update() and bulk_create() themselves; a
+bulk write to a many-to-many table must call content_changed()."""
 
 from django.apps import apps
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
-
-from .publishing import Publishable, Status
 
 VERSION_KEY = "content-version"
 NEXT_PUBLICATION_KEY = "content-next-publication"
@@ -33,8 +33,15 @@ def current():
     return version
 
 
-def bump(**kwargs):
-    """Move the version on (also a signal receiver for every content change)."""
+def content_changed():
+    """Move the version on once the change is committed (at once outside a
+    transaction). Not before: a request in between would read the rows as they
+    were and keep that page under the new version, until the next change."""
+    transaction.on_commit(bump)
+
+
+def bump():
+    """Move the version on now."""
     cache.delete(NEXT_PUBLICATION_KEY)
     try:
         return cache.incr(VERSION_KEY)
@@ -55,6 +62,8 @@ def is_content(model):
 
 def _next_publication():
     """The earliest publication time still to come, in one query over every publishable model."""
+    from .publishing import Publishable, Status
+
     now = timezone.now()
     scheduled = [
         model._default_manager.filter(status=Status.PUBLISHED, publish_at__gt=now).order_by().values_list("publish_at")

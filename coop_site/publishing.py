@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 
+from . import cache_versions
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -18,7 +20,21 @@ class Provenance(models.TextChoices):
     ADDED = "added", "Added later"
 
 
-class SlugQuerySet(models.QuerySet):
+class ContentQuerySet(models.QuerySet):
+    """The content's writes that send no signal still move the content version on."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        cache_versions.content_changed()
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        cache_versions.content_changed()
+        return created
+
+
+class SlugQuerySet(ContentQuerySet):
     """For models whose natural key is their slug."""
 
     def get_by_natural_key(self, slug):
@@ -33,7 +49,7 @@ def public_condition(prefix=""):
     )
 
 
-class PublishableQuerySet(models.QuerySet):
+class PublishableQuerySet(ContentQuerySet):
     def published(self):
         """What anonymous visitors may see; a scheduled item appears once its time comes."""
         return self.filter(public_condition())

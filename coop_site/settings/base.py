@@ -96,7 +96,12 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "coop_site.cache_backends.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "coop_site.cache_backends.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis is a cache miss (see cache_backends), found out quickly.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

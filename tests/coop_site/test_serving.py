@@ -7,11 +7,12 @@ import subprocess
 import sys
 from unittest import mock
 
+import redis
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.cache import cache, caches
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
@@ -22,7 +23,10 @@ from activities import services
 from activities.models import Activity, Program
 from coop_site import cache_versions
 from coop_site.logging import JsonFormatter
+from coop_site.models import Message
+from partners.models import Partner
 from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
+from tests.coop_site.test_contact import VALID
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
 
@@ -163,7 +167,8 @@ class PageCacheTests(TestCase):
         url = reverse("admin:activities_activity_change", args=[activity.pk])
         data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
         data["text"] = "Corrected in the admin."
-        self.assertEqual(self.client.post(url, data).status_code, 302)
+        with self.captureOnCommitCallbacks(execute=True):  # as the admin's transaction commits
+            self.assertEqual(self.client.post(url, data).status_code, 302)
         self.client.logout()
         self.assertContains(self.visit(), "Corrected in the admin.")
 
@@ -171,10 +176,12 @@ class PageCacheTests(TestCase):
         self.assertContains(self.visit(f"/activities/{RAURA}/"), "Raura")
         self.start_live_version()
         live_raura = Activity.objects.get(slug=RAURA, program__archived_on=None)
-        services.unpublish(live_raura, user=self.publisher)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.unpublish(live_raura, user=self.publisher)
         self.assertEqual(self.visit(f"/activities/{RAURA}/").status_code, 404)
         self.assertNotContains(self.visit(), "Raura Mine")
-        services.publish(live_raura, user=self.publisher)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.publish(live_raura, user=self.publisher)
         self.assertContains(self.visit(), "Raura Mine")
 
     def test_a_snapshot_loaded_by_command_shows_on_the_next_request(self):
@@ -186,10 +193,42 @@ class PageCacheTests(TestCase):
         path = settings.BASE_DIR / "tests" / "fixtures" / "changed-snapshot.json"
         try:
             path.write_text(json.dumps(fixture))
-            call_command("load_snapshot", str(path), "--replace", stdout=io.StringIO())
+            with self.captureOnCommitCallbacks(execute=True):
+                call_command("load_snapshot", str(path), "--replace", stdout=io.StringIO())
         finally:
             path.unlink()
         self.assertContains(self.visit(), "An introduction from a reloaded snapshot.")
+
+    def test_a_change_is_announced_when_it_is_committed_not_before(self):
+        # Until the commit, other requests still read the old rows: a page made
+        # from them must not be kept under a new version.
+        self.visit()
+        before = cache_versions.current()
+        with self.captureOnCommitCallbacks(execute=True):
+            with transaction.atomic():
+                Activity.objects.filter(slug=RAURA).update(text="Changed in a transaction.")
+                self.assertEqual(cache_versions.current(), before)
+                self.assertNotContains(self.visit(), "Changed in a transaction.")
+        self.assertNotEqual(cache_versions.current(), before)
+        self.assertContains(self.visit(), "Changed in a transaction.")
+
+    def test_a_bulk_insert_by_a_script_shows_on_the_next_request(self):
+        name = "National Superintendency of Sanitation Services"
+        self.assertNotContains(self.visit("/partners/"), name)
+        with self.captureOnCommitCallbacks(execute=True):  # bulk_create sends no signal
+            Partner.objects.bulk_create([Partner(slug="sunass", name=name, status="published")])
+        self.assertContains(self.visit("/partners/"), name)
+
+    def test_a_rolled_back_change_leaves_the_cached_pages_in_use(self):
+        self.visit()
+        before = cache_versions.current()
+        with self.captureOnCommitCallbacks(execute=True), self.assertRaises(RuntimeError):
+            with transaction.atomic():
+                Activity.objects.filter(slug=RAURA).update(text="Never committed.")
+                raise RuntimeError("rolled back")
+        self.assertEqual(cache_versions.current(), before)
+        with self.assertNumQueries(0):
+            self.visit()
 
     def test_a_scheduled_item_appears_at_its_time_despite_the_cache(self):
         activity = Activity.objects.get(slug=RAURA)
@@ -267,8 +306,8 @@ class RedisPageCacheTests(PageCacheTests):
 
     def setUp(self):
         try:
-            cache.clear()
-        except Exception as error:  # noqa: BLE001 - any connection failure means no Redis here
+            redis.Redis.from_url(REDIS_TEST_URL).ping()
+        except redis.exceptions.ConnectionError as error:
             self.skipTest(f"no Redis at {REDIS_TEST_URL}: {error}")
         self.assertEqual(type(caches["default"]).__name__, "RedisCache")
 
@@ -286,6 +325,42 @@ class RedisPageCacheTests(PageCacheTests):
         Activity.objects.filter(slug=RAURA).update(text="Changed on another host.")
         cache_versions.bump()
         self.assertContains(self.visit(), "Changed on another host.")
+
+
+@override_settings(
+    # Nothing listens on port 1: every connection is refused, as in an outage.
+    CACHES={"default": {"BACKEND": "coop_site.cache_backends.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+                        "OPTIONS": {"socket_connect_timeout": 0.5}}},
+    CACHE_MIDDLEWARE_SECONDS=600,
+)
+class RedisOutageTests(TestCase):
+    """Without its Redis, the site still answers, uncached, and logs the outage once."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+
+    def setUp(self):
+        caches["default"]._cache.unreachable_until = 0.0  # each test meets the outage afresh
+
+    def test_pages_are_served_uncached_and_changes_show_at_once(self):
+        with self.assertLogs("coop_site.cache_backends", "ERROR") as logged:
+            first = self.client.get(PERU_PAGE)
+            with self.captureOnCommitCallbacks(execute=True):
+                Activity.objects.filter(slug=RAURA).update(text="Changed while Redis was away.")
+            second = self.client.get(PERU_PAGE)
+            listing = self.client.get("/activities/2020/")
+        self.assertEqual((first.status_code, second.status_code, listing.status_code), (200, 200, 200))
+        self.assertContains(first, "Raura Mine")
+        self.assertContains(second, "Changed while Redis was away.")
+        self.assertEqual(len(logged.records), 1, "one line for the outage, not one a request")
+        self.assertIn("Redis cache unreachable", logged.output[0])
+
+    def test_the_contact_form_still_takes_messages(self):
+        with self.assertLogs("coop_site.cache_backends", "ERROR"):
+            response = self.client.post(reverse("contact"), VALID)
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(Message.objects.filter(name=VALID["name"]).exists())
 
 
 @override_settings(CACHE_MIDDLEWARE_SECONDS=600)
