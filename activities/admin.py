@@ -7,10 +7,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import selectors, services
-from .forms import VersionCompareForm, version_name, version_order
-
-from coop_site.publishing import publish_permission
 from coop_site.admin_mixins import (
     PROVENANCE_FIELDSET,
     PUBLICATION_FIELDSET,
@@ -18,7 +14,10 @@ from coop_site.admin_mixins import (
     PublishableAdmin,
     PublishableInline,
 )
+from coop_site.publishing import publish_permission
 
+from . import selectors, services
+from .forms import VersionCompareForm, version_name, version_order
 from .models import Activity, Program, Section, Theme
 
 

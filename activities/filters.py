@@ -1,5 +1,6 @@
 """The filters of the activity listings, their form and the facet widgets."""
 
+import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout
 from django import forms
@@ -8,7 +9,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-import django_filters
 
 from coop_site import cache_versions
 from coop_site.forms import SubmitButton

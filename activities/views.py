@@ -4,9 +4,9 @@ from django.shortcuts import redirect
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import selectors
 from coop_site.publishing import PreviewMixin
 
+from . import selectors
 from .forms import VersionCompareForm
 from .models import Activity, Program
 

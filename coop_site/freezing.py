@@ -21,8 +21,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from django.conf import settings
-from django.test import Client, override_settings
 from django.template.loader import render_to_string
+from django.test import Client, override_settings
 from django.urls import reverse
 
 UNAVAILABLE = "unavailable/index.html"

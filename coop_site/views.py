@@ -11,7 +11,6 @@ from . import services
 from .forms import ContactForm
 from .models import Message
 
-
 logger = logging.getLogger(__name__)
 
 

@@ -4,6 +4,7 @@ from simple_history.models import HistoricalRecords
 
 from coop_site.publishing import Provenanced, Publishable, PublishableSlugQuerySet, SlugQuerySet
 
+
 class Partner(Publishable, Provenanced):
     """An organisation EPA works with."""
 

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Agreement, Contact, Partner
+from tests.content import load_peru_as_live_version
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE
-from tests.content import load_peru_as_live_version
 
 
 class AdminTests(TestCase):

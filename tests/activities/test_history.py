@@ -8,9 +8,9 @@ from django.urls import reverse
 from activities import services
 from activities.models import Activity, Program, Theme
 from tests.activities.test_publishing import LITTER, staff_user
+from tests.content import load_peru_as_live_version
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
-from tests.content import load_peru_as_live_version
 
 
 class HistoryTests(TestCase):

@@ -4,17 +4,17 @@ from unittest import mock
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Partner
+from tests.content import load_peru_as_live_version
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE
-from tests.content import load_peru_as_live_version
 
 RAURA = "peru-2020-03-raura-mine-inspections-webinar"
 LITTER = "peru-2016-09-marine-litter-pilot"

@@ -11,10 +11,10 @@ import redis
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.cache import cache, caches
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.template.loader import render_to_string
-from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
