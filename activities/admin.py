@@ -100,7 +100,7 @@ class ProgramActivityInline(ActivityInline):
 
 @admin.register(Program)
 class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
-    list_display = ["title", "country", "version", "provenance", "section_count", "activity_count"]
+    list_display = ["title", "version", "section_count", "activity_count"]
     list_filter = ["provenance", "country", "archived_on"]
     search_fields = ["title", "country", "slug", "intro"]
     ordering = ["country", "-archived_on"]
@@ -225,12 +225,17 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
 
 @admin.register(Section)
 class SectionAdmin(SnapshotReadOnly, PublishableAdmin):
-    list_display = ["__str__", "program", "parent", "order", "list_style", "top_of_page", "provenance"]
+    list_display = ["__str__", "place", "list_style"]  # short, as the activities' list
     list_filter = ["provenance", "list_style", "program"]
     list_select_related = ["program", "parent"]
     search_fields = ["title", "anchor", "intro"]
     ordering = ["program", "order"]
     inlines = [ActivityInline]
+
+    @admin.display(description="on the page", ordering="order")
+    def place(self, section):
+        parent = section.parent
+        return section.program.version_name + (f", in {parent.title or '#' + parent.anchor}" if parent else "")
     fieldsets = [
         (None, {"fields": ["program", "parent", "order", "title", "anchor"]}),
         ("Content", {"fields": ["intro", "exit_notice", "list_style", "top_of_page"]}),
@@ -241,7 +246,9 @@ class SectionAdmin(SnapshotReadOnly, PublishableAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
-    list_display = ["__str__", "month", "program", "section", "order", "provenance"]
+    # Few, short columns, so that the list fits a laptop's screen beside the
+    # filters; the list is in page order, and provenance is a filter.
+    list_display = ["__str__", "month", "place"]
     list_filter = ["provenance", "themes", "program", "section", "partners"]
     list_select_related = ["program", "section"]
     search_fields = ["text", "title", "slug"]
@@ -261,6 +268,10 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
         if activity.program.archived_on:
             return f"{activity.program.get_absolute_url()}#{activity.slug}"
         return super().view_on_site(activity)
+
+    @admin.display(description="on the page", ordering="section__order")
+    def place(self, activity):
+        return f"{activity.program.version_name}: {activity.section.title or '#' + activity.section.anchor}"
 
     @admin.display(description="date", ordering="date")
     def month(self, activity):

@@ -97,6 +97,11 @@ class Program(Publishable, Provenanced):
         when = f"archived {self.archived_on:%Y-%m-%d}" if self.archived_on else "live"
         return f"{self.title} ({when})"
 
+    @property
+    def version_name(self):
+        """Short, for lists: "Peru (2021-01-19)", "Peru (live)"."""
+        return f"{self.country} ({f'{self.archived_on:%Y-%m-%d}' if self.archived_on else 'live'})"
+
     def natural_key(self):
         return (self.slug, self.archived_on.isoformat() if self.archived_on else None)
 

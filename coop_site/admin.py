@@ -8,7 +8,7 @@ from .models import Message
 class MessageAdmin(admin.ModelAdmin):
     """Visitors' messages: staff read them and mark them handled; nobody edits what was written."""
 
-    list_display = ["subject", "name", "email", "page", "received_at", "handled"]
+    list_display = ["subject", "name", "email", "received", "handled"]
     list_filter = ["handled", "received_at"]
     search_fields = ["subject", "name", "email", "body"]
     date_hierarchy = "received_at"
@@ -20,6 +20,10 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # messages come from visitors only
+
+    @admin.display(description="received", ordering="received_at")
+    def received(self, message):
+        return f"{timezone.localtime(message.received_at):%Y-%m-%d %H:%M}"
 
     def save_model(self, request, message, form, change):
         if "handled" in form.changed_data:

@@ -7,7 +7,7 @@ from .models import Agreement, Contact, Partner
 
 @admin.register(Partner)
 class PartnerAdmin(PublishableAdmin):
-    list_display = ["name", "acronym", "country", "url", "leaves_site", "provenance"]
+    list_display = ["name", "acronym", "country", "leaves_site"]
     list_filter = ["provenance", "leaves_site", "country"]
     search_fields = ["name", "acronym", "local_name", "slug"]
     ordering = ["name"]
@@ -21,7 +21,7 @@ class PartnerAdmin(PublishableAdmin):
 
 @admin.register(Agreement)
 class AgreementAdmin(PublishableAdmin):
-    list_display = ["title", "short_name", "parties", "in_force_from", "provenance"]
+    list_display = ["title", "short_name", "in_force_from"]
     list_filter = ["provenance"]
     search_fields = ["title", "short_name", "parties", "slug"]
     ordering = ["-in_force_from", "title"]
@@ -35,7 +35,7 @@ class AgreementAdmin(PublishableAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(ContentAdmin):
-    list_display = ["name", "organization", "office", "provenance"]
+    list_display = ["name", "organization", "office"]
     list_filter = ["provenance", "organization"]
     search_fields = ["name", "organization", "office", "email"]
     ordering = ["name"]

@@ -3,9 +3,11 @@
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from activities.models import Activity, Section
+from coop_site.models import Message
 from tests.browser.pages import PUBLIC_PAGES
 from tests.html import PERU_PAGE
 
@@ -143,3 +145,26 @@ def test_the_pages_lists_and_contact_block_are_readable(site, browser, width):
     for block in blocks:
         assert block["visible"] and block["left"] >= 0 and block["right"] <= width, f"at {width}px: {block}"
         assert block["size"] >= 14, f"at {width}px, text smaller than 14px: {block}"
+
+
+def test_editors_lists_fit_a_laptop_screen_beside_the_navigation_and_filters(site, browser):
+    get_user_model().objects.create_superuser("editor", "editor@example.gov", "a-long-test-password")
+    Message.objects.create(name="Ana Quispe", email="ana.quispe@example.pe", subject="Megacities reports",
+                           body="Where can I read the burden analysis?", page=PERU_PAGE)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(site + "/admin/login/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+    problems = []
+    for model in ("activities/activity", "activities/section", "activities/program", "activities/theme",
+                  "partners/partner", "partners/agreement", "partners/contact", "coop_site/message"):
+        page.goto(f"{site}/admin/{model}/")
+        expect(page.locator("#nav-sidebar")).to_be_visible()
+        width = page.evaluate("(() => { const r = document.querySelector('#changelist .results');"
+                              " return [r.scrollWidth, r.clientWidth]; })()")
+        if width[0] > width[1]:
+            problems.append(f"{model}: the list is {width[0]}px wide in {width[1]}px")
+    context.close()
+    assert not problems, "\n".join(problems)
