@@ -16,6 +16,8 @@ max_requests_jitter = 500
 # Access and error logs to stdout/stderr, one line a request.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
-# The load balancer's address(es) whose X-Forwarded-* headers are trusted.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The peer (the load balancer, behind one) and the X-Forwarded-For it sent.
+access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# The load balancer's address(es) whose X-Forwarded-* headers are trusted
+# (the site reads the same variable for the visitor's address).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

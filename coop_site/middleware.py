@@ -1,6 +1,8 @@
-"""Site-wide middleware: the headers Django has no setting for, and the page cache."""
+"""Site-wide middleware: the visitor's address behind the load balancer, the
+headers Django has no setting for, and the page cache."""
 
 import contextvars
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import caches
@@ -27,6 +29,43 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.POLICY)
         return response
+
+
+class ClientAddressMiddleware:
+    """Behind the load balancer, REMOTE_ADDR is the balancer's address. When
+    the request comes from a trusted proxy (FORWARDED_ALLOW_IPS, as gunicorn
+    reads it), the visitor's address is the last one in X-Forwarded-For that
+    is not a trusted proxy's: the ones before it are whatever the visitor sent.
+    Everything after this (sign-in throttling, the contact form's limit) then
+    counts visitors, not the balancer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.any_peer = "*" in settings.TRUSTED_PROXIES
+        self.proxies = [ipaddress.ip_network(network, strict=False)
+                        for network in settings.TRUSTED_PROXIES if network != "*"]
+
+    def is_proxy(self, address):
+        return any(address in network for network in self.proxies)
+
+    def __call__(self, request):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded and self.from_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+            for entry in reversed(forwarded.split(",")):
+                try:
+                    address = ipaddress.ip_address(entry.strip())
+                except ValueError:
+                    break  # not an address: keep the proxy's rather than guess
+                if not self.is_proxy(address):
+                    request.META["REMOTE_ADDR"] = str(address)
+                    break
+        return self.get_response(request)
+
+    def from_trusted_proxy(self, peer):
+        try:
+            return self.any_peer or self.is_proxy(ipaddress.ip_address(peer))
+        except ValueError:
+            return False
 
 
 # The content version a request's cached page is read and written under.

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Stores anonymous visitors' pages; must come first.
     "coop_site.middleware.UpdatePublicCacheMiddleware",
+    # The visitor's address from X-Forwarded-For, when a trusted proxy sends it.
+    "coop_site.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -137,6 +139,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The load balancers whose X-Forwarded-For (and X-Forwarded-Proto, for
+# gunicorn) is believed: addresses or networks, "*" for any peer.
+TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Sign-in attempts go through django-axes first: after AXES_FAILURE_LIMIT
 # failures for one user name, or from one address, that name or address is
