@@ -98,6 +98,11 @@ class ProgramActivityInline(ActivityInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def page_version(program):
+    """Short, for lists: "Peru (2021-01-19)", "Peru (live)"."""
+    return f"{program.country} ({version_name(program)})"
+
+
 @admin.register(Program)
 class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
     list_display = ["title", "version", "section_count", "activity_count"]
@@ -231,17 +236,16 @@ class SectionAdmin(SnapshotReadOnly, PublishableAdmin):
     search_fields = ["title", "anchor", "intro"]
     ordering = ["program", "order"]
     inlines = [ActivityInline]
-
-    @admin.display(description="on the page", ordering="order")
-    def place(self, section):
-        parent = section.parent
-        return section.program.version_name + (f", in {parent.title or '#' + parent.anchor}" if parent else "")
     fieldsets = [
         (None, {"fields": ["program", "parent", "order", "title", "anchor"]}),
         ("Content", {"fields": ["intro", "exit_notice", "list_style", "top_of_page"]}),
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
+
+    @admin.display(description="on the page", ordering="order")
+    def place(self, section):
+        return page_version(section.program) + (f", in {section.parent.short_name}" if section.parent else "")
 
 
 @admin.register(Activity)
@@ -271,7 +275,7 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
 
     @admin.display(description="on the page", ordering="section__order")
     def place(self, activity):
-        return f"{activity.program.version_name}: {activity.section.title or '#' + activity.section.anchor}"
+        return f"{page_version(activity.program)}: {activity.section.short_name}"
 
     @admin.display(description="date", ordering="date")
     def month(self, activity):

@@ -97,11 +97,6 @@ class Program(Publishable, Provenanced):
         when = f"archived {self.archived_on:%Y-%m-%d}" if self.archived_on else "live"
         return f"{self.title} ({when})"
 
-    @property
-    def version_name(self):
-        """Short, for lists: "Peru (2021-01-19)", "Peru (live)"."""
-        return f"{self.country} ({f'{self.archived_on:%Y-%m-%d}' if self.archived_on else 'live'})"
-
     def natural_key(self):
         return (self.slug, self.archived_on.isoformat() if self.archived_on else None)
 
@@ -165,6 +160,11 @@ class Section(Publishable, Provenanced):
 
     def __str__(self):
         return self.title or f"(lead-in without heading, #{self.anchor})"
+
+    @property
+    def short_name(self):
+        """For lists: the heading, or "#highlights" for a lead-in without one."""
+        return self.title or f"#{self.anchor}"
 
     def natural_key(self):
         return (self.anchor, *self.program.natural_key())
