@@ -16,7 +16,8 @@ max_requests_jitter = 500
 # Access and error logs to stdout/stderr, one line a request.
 accesslog = "-"
 errorlog = "-"
-# The peer (the load balancer, behind one) and the X-Forwarded-For it sent.
+# The visitor's address, as the site took it from a trusted balancer's X-Forwarded-For
+# (coop_site.middleware.ClientAddressMiddleware), then that header as it came.
 access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 # The load balancer's address(es) whose X-Forwarded-* headers are trusted
 # (the site reads the same variable for the visitor's address).
