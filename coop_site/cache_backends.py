@@ -6,10 +6,10 @@ builds its table of reply handlers in each one: about a third of the time a
 page served from the cache spends. A client is safe to share between threads
 (the pool hands each call its own connection), so one per pool is kept.
 
-When Redis cannot be reached, every call answers as if the key were missing
-(the site serves pages uncached, the content version is new on each request,
-so nothing stale is served), the outage is logged once, and Redis is left
-alone for OUTAGE_PAUSE seconds, so that requests do not each wait for it.
+When Redis cannot be reached or fails, every call answers as if the key were
+missing (the site serves pages uncached, the content version is new on each
+request, so nothing stale is served), the outage is logged once, and Redis is
+left alone for OUTAGE_PAUSE seconds, so that requests do not each wait for it.
 """
 
 import functools
@@ -18,8 +18,7 @@ import time
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +39,9 @@ def _answered_in_an_outage(answer):
                 return answer(*args)
             try:
                 return call(self, *args)
-            except (RedisConnectionError, RedisTimeoutError) as error:
+            except RedisError as error:  # refused, timed out, read-only in a failover, not Redis at all
                 self.unreachable_until = time.monotonic() + OUTAGE_PAUSE
-                logger.error("Redis cache unreachable (%s); pages are served uncached, next try in %.0f s.",
+                logger.error("Redis cache failed (%s); pages are served uncached, next try in %.0f s.",
                              error, OUTAGE_PAUSE)
                 return answer(*args)
 

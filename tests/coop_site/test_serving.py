@@ -398,13 +398,22 @@ class RedisOutageTests(TestCase):
         self.assertContains(first, "Raura Mine")
         self.assertContains(second, "Changed while Redis was away.")
         self.assertEqual(len(logged.records), 1, "one line for the outage, not one a request")
-        self.assertIn("Redis cache unreachable", logged.output[0])
+        self.assertIn("Redis cache failed", logged.output[0])
 
     def test_the_contact_form_still_takes_messages(self):
         with self.assertLogs("coop_site.cache_backends", "ERROR"):
             response = self.client.post(reverse("contact"), VALID)
         self.assertEqual(response.status_code, 302)
         self.assertTrue(Message.objects.filter(name=VALID["name"]).exists())
+
+
+@override_settings(
+    # A REDIS_URL that names another service (PostgreSQL's port here) fails the same way.
+    CACHES={"default": {"BACKEND": "coop_site.cache_backends.RedisCache", "LOCATION": "redis://127.0.0.1:5432/0",
+                        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}},
+)
+class NotRedisTests(RedisOutageTests):
+    pass
 
 
 @override_settings(CACHE_MIDDLEWARE_SECONDS=600)
