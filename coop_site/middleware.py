@@ -31,6 +31,17 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+def forwarded_address(entry):
+    """An X-Forwarded-For entry's address; some balancers add the port:
+    "198.51.100.1:4711", "[2001:db8::1]:4711"."""
+    entry = entry.strip()
+    if entry.startswith("[") and "]" in entry:
+        entry = entry[1:entry.index("]")]
+    elif entry.count(":") == 1:
+        entry = entry.partition(":")[0]
+    return ipaddress.ip_address(entry)
+
+
 class ClientAddressMiddleware:
     """Behind the load balancer, REMOTE_ADDR is the balancer's address. When
     the request comes from a trusted proxy (FORWARDED_ALLOW_IPS, as gunicorn
@@ -53,7 +64,7 @@ class ClientAddressMiddleware:
         if forwarded and self.from_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
             for entry in reversed(forwarded.split(",")):
                 try:
-                    address = ipaddress.ip_address(entry.strip())
+                    address = forwarded_address(entry)
                 except ValueError:
                     break  # not an address: keep the proxy's rather than guess
                 if not self.is_proxy(address):

@@ -43,6 +43,12 @@ class BehindTheLoadBalancerTests(TestCase):
         self.assertEqual(self.sign_in("a long passphrase", peer=VISITOR, forwarded="").status_code, 429)
         self.assert_signed_in(self.sign_in("a long passphrase", forwarded=OTHER_VISITOR))
 
+    def test_an_address_with_its_port_is_the_same_visitor(self):
+        for name in ("alice", "bob", "carol"):
+            self.sign_in("guess", username=name, forwarded=f"{VISITOR}:4711")
+        self.assertEqual(self.sign_in("a long passphrase").status_code, 429)
+        self.assert_signed_in(self.sign_in("a long passphrase", forwarded="[2001:db8::1]:4711"))
+
     def test_a_header_that_names_no_address_leaves_the_balancers(self):
         response = self.sign_in("a long passphrase", forwarded="unknown")
         self.assert_signed_in(response)
