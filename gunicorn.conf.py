@@ -13,12 +13,31 @@ keepalive = 5
 # Recycle workers now and then, so that a slow leak never grows.
 max_requests = 5000
 max_requests_jitter = 500
-# Access and error logs to stdout/stderr, one line a request.
+# Access and error logs to stdout, one JSON object a line as the site's own
+# (DJANGO_LOG_FORMAT=text for plain lines). The access line's first address is
+# the visitor's, as the site took it from a trusted balancer's X-Forwarded-For
+# (coop_site.middleware.ClientAddressMiddleware); the header follows as it came.
 accesslog = "-"
 errorlog = "-"
-# The visitor's address, as the site took it from a trusted balancer's X-Forwarded-For
-# (coop_site.middleware.ClientAddressMiddleware), then that header as it came.
 access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+_to_stdout = {"handlers": ["stdout"], "level": "INFO", "propagate": False}
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "coop_site.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": os.environ.get("DJANGO_LOG_FORMAT", "json"),
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {"gunicorn.error": _to_stdout, "gunicorn.access": _to_stdout},
+}
 # The load balancer's address(es) whose X-Forwarded-* headers are trusted
 # (the site reads the same variable for the visitor's address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

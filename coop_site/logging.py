@@ -2,7 +2,14 @@
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
+
+# gunicorn's access log: each record's arguments are its "atoms"; these become fields.
+ACCESS_FIELDS = {
+    "remote": "h", "forwarded_for": "{x-forwarded-for}i", "method": "m", "path": "U", "query": "q",
+    "status": "s", "bytes": "B", "duration_ms": "M", "user_agent": "a",
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -18,6 +25,9 @@ class JsonFormatter(logging.Formatter):
             entry.update(method=request.method, path=request.path)
         if getattr(record, "status_code", None):
             entry["status"] = record.status_code
+        if record.name == "gunicorn.access" and isinstance(record.args, Mapping):
+            entry.update({field: record.args[atom] for field, atom in ACCESS_FIELDS.items()})
+            entry["status"] = int(entry["status"]) if str(entry["status"]).isdigit() else entry["status"]
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

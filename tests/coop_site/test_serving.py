@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from unittest import mock
 
@@ -47,8 +48,9 @@ def production_environment(**extra):
 
 
 @contextlib.contextmanager
-def gunicorn_serving(**extra):
-    """gunicorn with the production settings on a free port; yields fetch(path, **headers) -> (status, headers)."""
+def gunicorn_serving(log=subprocess.DEVNULL, **extra):
+    """gunicorn with the production settings on a free port, its output to ``log``;
+    yields fetch(path, **headers) -> (status, headers)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -56,7 +58,7 @@ def gunicorn_serving(**extra):
     process = subprocess.Popen(
         [gunicorn, "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=settings.BASE_DIR, env=production_environment(CACHE_PAGE_SECONDS="0", **extra),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=log, stderr=log,
     )
 
     def fetch(path, **headers):
@@ -138,6 +140,18 @@ class DeploySettingsTests(SimpleTestCase):
             self.assertEqual([fetch("/healthz")[0], fetch("/healthz/live")[0]], [200, 200])
         with gunicorn_serving(FORWARDED_ALLOW_IPS="10.0.0.0/8") as fetch:  # this test is not the balancer
             self.assertEqual(fetch(page, **{"X-Forwarded-Proto": "https"})[0], 301)
+
+    def test_gunicorn_logs_one_json_object_a_line_with_the_visitors_address(self):
+        with tempfile.TemporaryFile("w+") as log:
+            with gunicorn_serving(log=log, FORWARDED_ALLOW_IPS="127.0.0.1") as fetch:
+                fetch("/healthz/live", **{"X-Forwarded-For": "203.0.113.9"})
+            log.seek(0)
+            lines = [json.loads(line) for line in log if line.strip()]
+        server_messages = " ".join(line["message"] for line in lines if line["logger"] == "gunicorn.error")
+        self.assertIn("Booting worker", server_messages)
+        access = [line for line in lines if line["logger"] == "gunicorn.access"][-1]
+        self.assertEqual((access["method"], access["path"], access["status"]), ("GET", "/healthz/live", 200))
+        self.assertEqual((access["remote"], access["forwarded_for"]), ("203.0.113.9", "203.0.113.9"))
 
     def test_gunicorn_accepts_its_configuration(self):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
