@@ -2,6 +2,11 @@
 
 import multiprocessing
 import os
+import sys
+
+# The site's logging configuration, wherever gunicorn is started from (--chdir).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from coop_site.logging import stdout_logging  # noqa: E402
 
 wsgi_app = "coop_site.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -20,24 +25,8 @@ max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
-_to_stdout = {"handlers": ["stdout"], "level": "INFO", "propagate": False}
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "coop_site.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": os.environ.get("DJANGO_LOG_FORMAT", "json"),
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": "INFO"},
-    "loggers": {"gunicorn.error": _to_stdout, "gunicorn.access": _to_stdout},
-}
+_own_lines = {"handlers": ["stdout"], "level": "INFO", "propagate": False}
+logconfig_dict = stdout_logging(loggers={"gunicorn.error": _own_lines, "gunicorn.access": _own_lines})
 # The load balancer's address(es) whose X-Forwarded-* headers are trusted
 # (the site reads the same variable for the visitor's address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -8,6 +8,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from coop_site.logging import stdout_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -220,23 +222,8 @@ MAILERS = {
 SITE_OWN_DOMAINS = ["epa.gov"]
 
 # Logs go to stdout, one JSON object a line (DJANGO_LOG_FORMAT=text for people).
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "coop_site.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": os.environ.get("DJANGO_LOG_FORMAT", "json"),
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+LOGGING = stdout_logging(level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"), loggers={"axes": {"level": "WARNING"}})
+
 
 # The snapshot that `manage.py load_initial_data` loads into an empty database.
 INITIAL_SNAPSHOT = os.environ.get("INITIAL_SNAPSHOT", str(BASE_DIR / "fixtures" / "peru-2021-01-19.json"))
