@@ -30,7 +30,7 @@ POSTGRES_DATABASE = "coop_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SCALE = int(os.environ.get("BENCH_SCALE", "100000"))
 SNAPSHOT_ACTIVITIES = int(os.environ.get("BENCH_SNAPSHOT_ACTIVITIES", "10000"))
 
