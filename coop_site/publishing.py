@@ -23,14 +23,17 @@ class Provenance(models.TextChoices):
 class ContentQuerySet(models.QuerySet):
     """The content's writes that send no signal still move the content version on."""
 
+    # Only when something was written: a new version empties every cached page.
     def update(self, **kwargs):
         rows = super().update(**kwargs)
-        cache_versions.content_changed()
+        if rows:
+            cache_versions.content_changed()
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
-        cache_versions.content_changed()
+        if created:
+            cache_versions.content_changed()
         return created
 
 

@@ -277,6 +277,15 @@ class PageCacheTests(TestCase):
             Partner.objects.bulk_create([Partner(slug="sunass", name=name, status="published")])
         self.assertContains(self.visit("/partners/"), name)
 
+    def test_an_update_that_matches_nothing_leaves_the_cached_pages_in_use(self):
+        self.visit()
+        before = cache_versions.current()
+        with self.captureOnCommitCallbacks(execute=True):
+            Activity.objects.filter(slug="no-such-activity").update(text="Nothing.")
+        self.assertEqual(cache_versions.current(), before)
+        with self.assertNumQueries(0):
+            self.visit()
+
     def test_a_rolled_back_change_leaves_the_cached_pages_in_use(self):
         self.visit()
         before = cache_versions.current()
