@@ -1,45 +1,8 @@
 """What changed between two versions of a page, section by section and word by word."""
 
-import difflib
 from dataclasses import dataclass, field
 
-from coop_site.text import plain_text
-
-ADDED, REMOVED, CHANGED, SAME = "added", "removed", "changed", "same"
-
-
-@dataclass
-class Words:
-    """A text as runs of words: (kind, text) with kind SAME, ADDED or REMOVED."""
-
-    runs: list
-
-    @property
-    def changed(self):
-        return any(kind != SAME for kind, _ in self.runs)
-
-
-def compare_words(old, new):
-    """Word-level differences of two plain texts."""
-    old_words, new_words = (old or "").split(), (new or "").split()
-    runs = []
-
-    def add(kind, words):
-        if not words:
-            return
-        if runs and runs[-1][0] == kind:
-            runs[-1] = (kind, f"{runs[-1][1]} {' '.join(words)}")
-        else:
-            runs.append((kind, " ".join(words)))
-
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-        if tag == "equal":
-            add(SAME, old_words[old_start:old_end])
-        else:
-            add(REMOVED, old_words[old_start:old_end])
-            add(ADDED, new_words[new_start:new_end])
-    return Words(runs)
+from coop_site.text import ADDED, CHANGED, REMOVED, SAME, Words, compare_words, plain_text
 
 
 @dataclass

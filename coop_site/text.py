@@ -1,11 +1,14 @@
-"""The small link markup of printed text: ``[words](target)``.
+"""Printed text: its small link markup, ``[words](target)``, and word-by-word
+differences between two texts.
 
 A target is ``partner:<slug>`` (the partner's web address and exit flag), an
 absolute ``https://`` address, a site path (``/…``) or an in-page ``#anchor``.
 Everything else is printed exactly as stored, escaped.
 """
 
+import difflib
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -91,3 +94,41 @@ def validate_links(text):
             errors.append(f"[{m['words']}]({target}): a link goes to partner:slug, https://…, /path or #anchor.")
     if errors:
         raise ValidationError(errors)
+
+
+# The kinds of a change, word by word and item by item.
+ADDED, REMOVED, CHANGED, SAME = "added", "removed", "changed", "same"
+
+
+@dataclass
+class Words:
+    """A text as runs of words: (kind, text) with kind SAME, ADDED or REMOVED."""
+
+    runs: list
+
+    @property
+    def changed(self):
+        return any(kind != SAME for kind, _ in self.runs)
+
+
+def compare_words(old, new):
+    """Word-level differences of two plain texts."""
+    old_words, new_words = (old or "").split(), (new or "").split()
+    runs = []
+
+    def add(kind, words):
+        if not words:
+            return
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, f"{runs[-1][1]} {' '.join(words)}")
+        else:
+            runs.append((kind, " ".join(words)))
+
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if tag == "equal":
+            add(SAME, old_words[old_start:old_end])
+        else:
+            add(REMOVED, old_words[old_start:old_end])
+            add(ADDED, new_words[new_start:new_end])
+    return Words(runs)
