@@ -4,13 +4,12 @@ import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout
 from django import forms
-from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
-from coop_site import cache_versions
+from coop_site import page_cache
 from coop_site.forms import SubmitButton
 from partners.models import Partner
 
@@ -191,6 +190,4 @@ class ActivityFilterSet(django_filters.FilterSet):
 def published_years():
     """The years of the published activities, newest first; kept in the cache
     until the content changes (a scan of every activity otherwise)."""
-    return cache.get_or_set(
-        f"published-years.v{cache_versions.current()}", lambda: Activity.objects.current().years(), timeout=3600
-    )
+    return page_cache.fragment("published-years", lambda: Activity.objects.current().years(), timeout=3600)

@@ -3,10 +3,9 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count, F, Q
 
-from coop_site import cache_versions
+from coop_site import page_cache
 from coop_site.publishing import public_condition
 from coop_site.text import partner_slugs
 from partners.models import Partner
@@ -174,10 +173,8 @@ def facet_counts(*, filterset):
     never twice in one count. The year counts also give the number of results
     (the undated ones are counted under the year None), so the listing needs
     no separate COUNT."""
-    key = "facets.v{}.{}".format(
-        cache_versions.current(), hashlib.sha256(repr(sorted(filterset.active.items())).encode()).hexdigest()
-    )
-    return cache.get_or_set(key, lambda: _count_facets(filterset), timeout=600)
+    name = "facets." + hashlib.sha256(repr(sorted(filterset.active.items())).encode()).hexdigest()
+    return page_cache.fragment(name, lambda: _count_facets(filterset), timeout=600)
 
 
 def _count_facets(filterset):

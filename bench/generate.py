@@ -8,7 +8,6 @@ import django
 django.setup()
 
 from activities.models import Activity, Section, Theme  # noqa: E402
-from coop_site import cache_versions  # noqa: E402
 
 count = int(sys.argv[1])
 section = Section.objects.get(anchor="past-activities")
@@ -27,5 +26,4 @@ for start in range(0, count, batch):
         Activity.themes.through(activity_id=activity.pk, theme_id=themes[(activity.pk + k) % len(themes)].pk)
         for activity in created for k in (0, 3)
     )
-cache_versions.content_changed()  # the themes' links were written in bulk, which sends no signal
 print(Activity.objects.count())

@@ -6,19 +6,20 @@ class CoopSiteConfig(AppConfig):
     verbose_name = "Site: visitors' messages"
 
     def ready(self):
-        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from django.apps import apps as global_apps
+        from django.core.signals import request_finished, request_started
+        from django.db.models.signals import post_migrate
 
         from . import cache_versions
 
-        def content_changed(sender, **kwargs):
-            if cache_versions.is_content(sender):
-                cache_versions.content_changed()
+        def after_migrate(using, apps=global_apps, **kwargs):
+            # Every content table, new ones included, moves the version on;
+            # and a release may change how pages look. (Not while migrating
+            # back past the version's own table.)
+            if "contentversion" in apps.all_models.get("coop_site", {}):
+                cache_versions.install_triggers(using)
+                cache_versions.move_on(using)
 
-        post_save.connect(content_changed, weak=False, dispatch_uid="content-saved")
-        post_delete.connect(content_changed, weak=False, dispatch_uid="content-deleted")
-
-        def relations_changed(sender, instance, action, **kwargs):
-            if action.startswith("post_") and cache_versions.is_content(type(instance)):
-                cache_versions.content_changed()
-
-        m2m_changed.connect(relations_changed, weak=False, dispatch_uid="content-relations-changed")
+        post_migrate.connect(after_migrate, sender=self, weak=False, dispatch_uid="content-version-triggers")
+        request_started.connect(cache_versions.request_started, weak=False, dispatch_uid="content-version-read")
+        request_finished.connect(cache_versions.request_finished, weak=False, dispatch_uid="content-version-forget")

@@ -1,16 +1,13 @@
 """Site-wide middleware: the visitor's address behind the load balancer, the
 headers Django has no setting for, and the page cache."""
 
-import contextvars
 import ipaddress
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils.http import split_directive_names
 
-from . import cache_versions
+from . import cache_versions, page_cache
 
 
 class PermissionsPolicyMiddleware:
@@ -79,54 +76,18 @@ class ClientAddressMiddleware:
             return False
 
 
-# The content version a request's cached page is read and written under.
-_content_version = contextvars.ContextVar("content_version", default=0)
-
-
-_MISSING = object()
-
-
-class _PagesKeptInMemory:
-    """The shared page cache (Redis) with a copy of what it hands out kept in
-    this process's memory. A page's key holds the content version, so what is
-    stored under a key never changes and a copy cannot go stale: on a hit only
-    the version itself is asked of the shared cache."""
-
-    def __init__(self, shared, memory):
-        self.shared, self.memory = shared, memory
-
-    def get(self, key, default=None):
-        value = self.memory.get(key, _MISSING)
-        if value is _MISSING:
-            value = self.shared.get(key, _MISSING)
-            if value is _MISSING:
-                return default
-            self.memory.set(key, value, timeout=settings.CACHE_MIDDLEWARE_SECONDS)
-        return value
-
-    def set(self, key, value, timeout=None):
-        self.shared.set(key, value, timeout)
-        self.memory.set(key, value, timeout)
-
-
-# A few hundred pages (about 30 KB each) per process.
-pages_in_memory = LocMemCache("coop-site-pages", {"OPTIONS": {"MAX_ENTRIES": 500}})
-
-
 class _VersionedKeyPrefix:
-    """Django's cache middleware, with the content version in the key prefix:
-    any change to the content makes every earlier cached page unreachable."""
+    """Django's cache middleware, in the page cache (page_cache.store()) and
+    with the content version in the key prefix: any change to the content
+    makes every earlier cached page unreachable."""
 
     @property
     def cache(self):
-        shared = caches[self.cache_alias]
-        if isinstance(shared, LocMemCache):  # already in this process's memory
-            return shared
-        return _PagesKeptInMemory(shared, pages_in_memory)
+        return page_cache.store()
 
     @property
     def key_prefix(self):
-        return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}.v{_content_version.get()}"
+        return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}.v{cache_versions.current()}"
 
     @key_prefix.setter
     def key_prefix(self, value):  # set by Django's __init__; the property decides
@@ -160,8 +121,12 @@ class FetchPublicCacheMiddleware(_VersionedKeyPrefix, FetchFromCacheMiddleware):
     nor stored in it."""
 
     def process_request(self, request):
-        if not settings.CACHE_MIDDLEWARE_SECONDS or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if (
+            not settings.CACHE_MIDDLEWARE_SECONDS
+            or request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or cache_versions.current() is None  # the version could not be settled: serve uncached
+        ):
             request._cache_update_cache = False
             return None
-        _content_version.set(cache_versions.current())
         return super().process_request(request)

@@ -6,8 +6,6 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 
-from . import cache_versions
-
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -21,20 +19,8 @@ class Provenance(models.TextChoices):
 
 
 class ContentQuerySet(models.QuerySet):
-    """The content's writes that send no signal still move the content version on."""
-
-    # Only when something was written: a new version empties every cached page.
-    def update(self, **kwargs):
-        rows = super().update(**kwargs)
-        if rows:
-            cache_versions.content_changed()
-        return rows
-
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        if created:
-            cache_versions.content_changed()
-        return created
+    """The base of the content models' QuerySets. (Every write to a content
+    table moves the content version on by itself: see cache_versions.)"""
 
 
 class SlugQuerySet(ContentQuerySet):

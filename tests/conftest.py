@@ -1,12 +1,17 @@
 import pytest
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
-from coop_site.middleware import pages_in_memory
+from coop_site.page_cache import pages_in_memory
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: a TestCase never commits, so the
-    changes its tests make never move the content version on."""
-    cache.clear()
+    """Each test starts with an empty cache: a TestCase rolls its changes back,
+    and the content version with them, so the next test may reach the same
+    number with other content."""
     pages_in_memory.clear()
+    try:
+        cache.clear()
+    except RedisError:
+        pass  # the tests of an unreachable Redis

@@ -96,14 +96,15 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Anonymous pages are cached in Redis when REDIS_URL is set (shared by every
-# host), else in each process's memory; see coop_site/cache_versions.py.
+# host), else in each process's memory, under the content version that the
+# database holds; see coop_site/page_cache.py and coop_site/cache_versions.py.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
         {
-            "BACKEND": "coop_site.cache_backends.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # An unreachable Redis is a cache miss (see cache_backends), found out quickly.
+            # An unreachable Redis is a cache miss (see page_cache), found out quickly.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
         if REDIS_URL
