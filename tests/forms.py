@@ -12,7 +12,7 @@ class FormFields(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == self.form_id:
+        if tag == "form" and (attrs.get("id") == self.form_id if self.form_id else attrs.get("method") == "post"):
             self.inside = True
         if not self.inside:
             return
@@ -45,6 +45,7 @@ class FormFields(HTMLParser):
             self.data[self._textarea] += data
 
 
-def admin_form_data(html, form_id):
+def admin_form_data(html, form_id=None):
+    """The fields of the form ``form_id`` (None: of every form posted)."""
     fields = FormFields(html, form_id).data
     return {name: value for name, value in fields.items() if value != []}
