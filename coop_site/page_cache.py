@@ -14,6 +14,7 @@ failure is logged once, and Redis is left alone for OUTAGE_PAUSE seconds so
 that requests do not each wait for it.
 """
 
+import functools
 import logging
 import time
 
@@ -86,3 +87,19 @@ def fragment(name, make, timeout):
         value = make()
         cache.set(key, value, timeout)
     return value
+
+
+def etag_only(view):
+    """``view`` without the Last-Modified header (feeds, sitemaps): the dates
+    of the items they list are not when they last changed (an item published
+    on schedule, or taken off, keeps its own date), so a reader asking "changed
+    since?" would be told no. The ETag of the content tells it exactly."""
+
+    @functools.wraps(view)
+    def without_last_modified(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.has_header("Last-Modified"):
+            del response.headers["Last-Modified"]
+        return response
+
+    return without_last_modified

@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 
 from activities.views import ProgramIndexView
 
+from .page_cache import etag_only
 from .sitemaps import SITEMAPS
 from .views import ContactView, healthz, live
 
@@ -20,9 +21,9 @@ urlpatterns = [
     path("healthz/live", live, name="live"),
     path("contact/", ContactView.as_view(), name="contact"),
     path("contact/thanks/", TemplateView.as_view(template_name="coop_site/message_thanks.html"), name="contact_thanks"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.index"),
+    path("sitemap.xml", etag_only(sitemap_views.index), {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.index"),
     path(
-        "sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS},
+        "sitemap-<section>.xml", etag_only(sitemap_views.sitemap), {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),

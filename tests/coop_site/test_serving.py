@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 
 from activities import services
 from activities.models import Activity, Program, Theme
@@ -327,6 +328,18 @@ class PageCacheTests(TestCase):
         with later(hours=1, seconds=1):
             for address in addresses:
                 self.assertContains(self.visit(address), RAURA)
+
+    def test_a_reader_asking_what_changed_since_is_told_of_a_scheduled_item(self):
+        # The feed's newest entry is dated March 2020 whatever appears later:
+        # only the ETag says whether the feed changed.
+        Activity.objects.filter(slug=RAURA).update(publish_at=timezone.now() + datetime.timedelta(hours=1))
+        since = {"If-Modified-Since": http_date(time.time())}
+        for address in ("/activities/feed/", "/sitemap.xml", "/sitemap-activities.xml"):
+            self.assertNotContains(self.client.get(address, headers=since), RAURA)
+        with later(hours=1, seconds=1):
+            for address in ("/activities/feed/", "/sitemap-activities.xml"):
+                self.assertContains(self.client.get(address, headers=since), RAURA)
+            self.assertEqual(self.client.get("/sitemap.xml", headers=since).status_code, 200)
 
     def test_the_next_scheduled_time_is_looked_up_once_per_change(self):
         Activity.objects.filter(slug=RAURA).update(publish_at=timezone.now() + datetime.timedelta(hours=1))
