@@ -33,7 +33,9 @@ class ContactSender(models.Model):
     at most (the next message sent removes it), and never tied to a message."""
 
     address = models.CharField(max_length=100, unique=True)
-    message_times = models.JSONField(default=list, help_text="When it sent each message of the last hour, oldest first.")
+    message_times = models.JSONField(
+        default=list, help_text="When it sent each message of the last hour, oldest first."
+    )
     last_message_at = models.DateTimeField(db_index=True)
 
     def __str__(self):

@@ -22,8 +22,9 @@ class PairAndAddressHandler(AxesDatabaseHandler):
         # axes pauses when this number reaches AXES_FAILURE_LIMIT, so each count
         # is given as that limit less the failures its own limit still allows.
         failure_limit = get_failure_limit(request, credentials)
+        address_limit = address_failure_limit(request, credentials)
         limits = [
-            address_failure_limit(request, credentials) if parameter in ("ip_address", ["ip_address"]) else failure_limit
+            address_limit if parameter in ("ip_address", ["ip_address"]) else failure_limit
             for parameter in get_lockout_parameters(request, credentials)
         ]
         counts = [
