@@ -180,6 +180,7 @@ class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
         litter = Activity.objects.get(slug=LITTER)
         response = self.client.post(changelist, {"action": "publish_selected", "_selected_action": [litter.pk]})
         self.assertContains(response, "<h1>Publish 1 activity?</h1>", html=True)
+        self.assertContains(response, "Publish this activity? Each is changed on its own")
 
 
 class SnapshotEditableCopyTests(TestCase):
