@@ -34,13 +34,13 @@ def receive_message(form, address):
     write lock from its start), so every worker and host counts exactly, with
     or without the cache. Staff are told only once the message is saved; a
     failed notification loses nothing, as the message waits in the admin."""
-    now = timezone.now()
+    sender, _ = ContactSender.objects.select_for_update().get_or_create(
+        address=address, defaults={"last_message_at": timezone.now()}
+    )
+    now = timezone.now()  # once the row is ours, so that its times follow each other
     start = now - MESSAGE_WINDOW
     _forget_quiet_senders(start, but=address)
-    sender, _ = ContactSender.objects.select_for_update().get_or_create(
-        address=address, defaults={"last_message_at": now}
-    )
-    times = [time for time in map(datetime.datetime.fromisoformat, sender.message_times) if time > start]
+    times = sorted(time for time in map(datetime.datetime.fromisoformat, sender.message_times) if time > start)
     limit = settings.CONTACT_RATE_LIMIT
     if len(times) >= limit:
         oldest_counted = times[-limit] if limit else now
