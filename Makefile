@@ -47,8 +47,10 @@ db: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput --verbosity 0
 	$(RUN_ENV) $(PY) manage.py load_initial_data
 
+# No control socket: it sits at one path per user ($$HOME/.gunicorn/gunicorn.ctl), so a
+# second `make run` (another port, another checkout) would take over the first one's.
 run: static db
-	$(RUN_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2
+	$(RUN_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket
 
 test: static db
 	$(PY) -m pytest

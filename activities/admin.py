@@ -21,14 +21,47 @@ from .forms import VersionCompareForm, version_name, version_order
 from .models import Activity, Program, Section, Theme
 
 
+def editable_copy_note(snapshot):
+    """How to change what a snapshot shows: its page's live version, or a live draft started from it."""
+    live = Program.objects.filter(slug=snapshot.slug, archived_on__isnull=True).first()
+    if live:
+        return format_html('To change it, edit the page’s live version: <a href="{}">“{}”</a>.',
+                           reverse("admin:activities_program_change", args=[live.pk]), live)
+    return format_html(
+        'To change it, <a href="{}">start a live draft</a> of the page from this snapshot: an editable copy, '
+        "which the public sees once it is published.",
+        reverse("admin:activities_program_start_live_draft", args=[snapshot.pk]),
+    )
+
+
 class SnapshotReadOnly:
     """A dated snapshot is an archive: shown in the admin, never edited there.
     Its parts are read-only and cannot be added or deleted; a whole snapshot
-    may be deleted by Publishers only (ProgramAdmin)."""
+    may be deleted by Publishers only (ProgramAdmin). A part's form says how
+    to make an editable copy."""
 
     def in_snapshot(self, obj):
         program = obj if isinstance(obj, Program) else getattr(obj, "program", None)
         return program is not None and program.archived_on is not None
+
+    @admin.display(description="snapshot")
+    def snapshot_note(self, obj):
+        return format_html("Part of a snapshot: it is shown, not edited. {}", editable_copy_note(obj.program))
+
+    def is_snapshot_part(self, obj):
+        # A page's own form says it under "all versions"; an inline's obj is its page.
+        return obj is not None and not isinstance(obj, Program) and self.in_snapshot(obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.is_snapshot_part(obj):
+            return fieldsets
+        (name, options), *others = fieldsets
+        return [(name, {**options, "fields": ["snapshot_note", *options["fields"]]}), *others]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "snapshot_note"] if self.is_snapshot_part(obj) else fields
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and self.in_snapshot(obj))
@@ -52,6 +85,9 @@ class SnapshotReadOnly:
 class SnapshotInline(SnapshotReadOnly):
     """An inline's obj is the page (or section) it is shown on."""
 
+    def is_snapshot_part(self, obj):
+        return False  # the form it is shown on says it once
+
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and not (obj and self.in_snapshot(obj))
 
@@ -59,6 +95,7 @@ class SnapshotInline(SnapshotReadOnly):
 class SectionInline(SnapshotInline, PublishableInline, admin.TabularInline):
     model = Section
     fields = ["order", "title", "anchor", "parent", "list_style", "top_of_page", "status", "provenance"]
+    prepopulated_fields = {"anchor": ["title"]}
     extra = 0
     show_change_link = True
     ordering = ["order", "pk"]
@@ -110,6 +147,7 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
     search_fields = ["title", "country", "slug", "intro"]
     ordering = ["country", "-archived_on"]
     autocomplete_fields = ["agreements"]
+    prepopulated_fields = {"slug": ["title"]}
     inlines = [SectionInline, ProgramActivityInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "country", "archived_on", "versions"]}),
@@ -151,7 +189,7 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
             reverse("admin:activities_program_compare_versions", args=[program.pk]),
         )
         if program.archived_on:
-            return format_html("A snapshot: it is shown, not edited. {}", links)
+            return format_html("A snapshot: it is shown, not edited. {} {}", editable_copy_note(program), links)
         return links
 
     actions = [*PublishableAdmin.actions, "snapshot_selected", "start_live_version"]
@@ -173,13 +211,39 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
         if len(programs) != 1 or programs[0].archived_on is None:
             self.message_user(request, "Choose one snapshot to start the live version from.", messages.ERROR)
             return None
+        return self.start_live_draft(request, programs[0])
+
+    def start_live_draft(self, request, snapshot):
+        """A live draft of ``snapshot``'s page and a redirect to its form; None, with the reason said, if refused."""
         try:
-            live = services.start_live_version(programs[0], user=request.user)
+            live = services.start_live_version(snapshot, user=request.user)
         except (services.SnapshotError, PermissionDenied) as error:
-            self.message_user(request, f"Could not start a live version of “{programs[0]}”: {error}", messages.ERROR)
+            self.message_user(request, f"Could not start a live version of “{snapshot}”: {error}", messages.ERROR)
             return None
         self.message_user(request, f"Started “{live}” as a draft: edit it, then publish it.", messages.SUCCESS)
         return redirect("admin:activities_program_change", live.pk)
+
+    def start_live_draft_view(self, request, object_id):
+        """A snapshot's own "Start a live draft": a confirmation page, then the draft's form."""
+        snapshot = self.get_object(request, object_id)
+        if snapshot is None or not self.has_view_permission(request, snapshot):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        live = Program.objects.filter(slug=snapshot.slug, archived_on__isnull=True).first()
+        if live:
+            already = "is the live version" if live == snapshot else f"already has a live version, “{live}”"
+            self.message_user(request, f"“{snapshot.title}” {already}: edit that one.", messages.INFO)
+            return redirect("admin:activities_program_change", live.pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self.start_live_draft(request, snapshot) or redirect("admin:activities_program_change", snapshot.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Start a live draft of “{snapshot.title}”?",
+            "opts": self.opts,
+            "object": snapshot,
+        }
+        return TemplateResponse(request, "admin/activities/program/start_live_draft.html", context)
 
     def get_urls(self):
         return [
@@ -187,6 +251,11 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
                 "<path:object_id>/compare-versions/",
                 self.admin_site.admin_view(self.compare_versions_view),
                 name="activities_program_compare_versions",
+            ),
+            path(
+                "<path:object_id>/start-live-draft/",
+                self.admin_site.admin_view(self.start_live_draft_view),
+                name="activities_program_start_live_draft",
             ),
             *super().get_urls(),
         ]
@@ -235,6 +304,7 @@ class SectionAdmin(SnapshotReadOnly, PublishableAdmin):
     list_select_related = ["program", "parent"]
     search_fields = ["title", "anchor", "intro"]
     ordering = ["program", "order"]
+    prepopulated_fields = {"anchor": ["title"]}
     inlines = [ActivityInline]
     fieldsets = [
         (None, {"fields": ["program", "parent", "order", "title", "anchor"]}),
@@ -259,6 +329,7 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     ordering = ["program", "section__order", "order"]
     date_hierarchy = "date"
     autocomplete_fields = ["themes", "partners", "printed_in"]
+    prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
         (None, {"fields": ["program", "section", "order"]}),
         ("Content", {"fields": ["date", "title", "slug", "text", "themes", "partners", "printed_in"]}),

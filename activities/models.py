@@ -87,9 +87,13 @@ class Program(Publishable, Provenanced):
         ordering = ["country", "-archived_on"]
         permissions = [("publish_program", "Can publish, unpublish and schedule pages")]
         constraints = [
-            models.UniqueConstraint(fields=["slug", "archived_on"], name="program_unique_slug_per_date"),
             models.UniqueConstraint(
-                fields=["slug"], condition=Q(archived_on__isnull=True), name="program_one_live_version"
+                fields=["slug", "archived_on"], name="program_unique_slug_per_date",
+                violation_error_message="This page already has a snapshot of that date.",
+            ),
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(archived_on__isnull=True), name="program_one_live_version",
+                violation_error_message="This page already has a live version: edit that one.",
             ),
         ]
 
@@ -99,6 +103,11 @@ class Program(Publishable, Provenanced):
 
     def natural_key(self):
         return (self.slug, self.archived_on.isoformat() if self.archived_on else None)
+
+    def validate_constraints(self, exclude=None):
+        # The date is read-only on most forms (so left out of their checks), yet
+        # always known: a second live version is refused in words, not by the database.
+        super().validate_constraints(exclude=exclude and set(exclude) - {"archived_on"})
 
     def get_absolute_url(self):
         """The version's own address: the page's address for the live version,
@@ -154,8 +163,14 @@ class Section(Publishable, Provenanced):
         ordering = ["program", "order", "pk"]
         permissions = [("publish_section", "Can publish, unpublish and schedule sections")]
         constraints = [
-            models.UniqueConstraint(fields=["program", "anchor"], name="section_unique_anchor_per_program"),
-            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="section_not_own_parent"),
+            models.UniqueConstraint(
+                fields=["program", "anchor"], name="section_unique_anchor_per_program",
+                violation_error_message="Another section of this page has this anchor: choose another.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="section_not_own_parent",
+                violation_error_message="A section cannot be inside itself: choose another parent.",
+            ),
         ]
 
     def __str__(self):
@@ -174,9 +189,19 @@ class Section(Publishable, Provenanced):
     def get_absolute_url(self):
         return f"{self.program.get_absolute_url()}#{self.anchor}"
 
+    def validate_constraints(self, exclude=None):
+        # A form never holds the row's own key, yet it is known: a section made
+        # its own parent is refused in words, not by the database.
+        super().validate_constraints(exclude=exclude and set(exclude) - {"id"})
+
     @property
     def heading_level(self):
         return 3 if self.parent_id else 2
+
+    @property
+    def shown_within(self):
+        """What must be public too for this section to be seen, and what it is to it."""
+        return [("parent section", self.parent), ("page", self.program)]
 
     def clean(self):
         if self.parent_id:
@@ -240,11 +265,16 @@ class Activity(Publishable, Provenanced):
         permissions = [("publish_activity", "Can publish, unpublish and schedule activities")]
         verbose_name_plural = "activities"
         constraints = [
+            # clean() stores any day as the 1st; this says so to any other way in.
             models.CheckConstraint(
-                condition=Q(date__isnull=True) | Q(date__day=1), name="activity_date_is_month"
+                condition=Q(date__isnull=True) | Q(date__day=1), name="activity_date_is_month",
+                violation_error_message="An activity's date is a month: give its first day, e.g. 2019-11-01.",
             ),
             # Each dated version of a page holds its own copy of an activity.
-            models.UniqueConstraint(fields=["program", "slug"], name="activity_unique_slug_per_page_version"),
+            models.UniqueConstraint(
+                fields=["program", "slug"], name="activity_unique_slug_per_page_version",
+                violation_error_message="Another activity of this page has this slug: choose another.",
+            ),
         ]
 
     def __str__(self):
@@ -259,11 +289,17 @@ class Activity(Publishable, Provenanced):
         return reverse("activity:detail", kwargs={"slug": self.slug})
 
     @property
+    def shown_within(self):
+        """What must be public too for this activity to be seen, and what it is to it."""
+        return [("section", self.section), ("page", self.program)]
+
+    @property
     def opening(self):
         words = plain_text(self.text).split()
         return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
 
     def clean(self):
+        self.normalize()  # before the constraints are checked: any day of a month is its 1st
         errors = {}
         if self.slug == "feed" or self.slug.isdigit():
             # /activities/feed/ and /activities/<year>/ are listings, not activities.
@@ -282,6 +318,11 @@ class Activity(Publishable, Provenanced):
             errors["printed_in"] = "Choose an activity of the same version of the page."
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        # The page is not on a section's inline form but comes from the section
+        # (normalize): a slug taken on the page is refused in words there too.
+        super().validate_constraints(exclude=exclude and set(exclude) - {"program"})
 
     def normalize(self):
         if self.program_id is None and self.section_id:  # added from its section's admin page

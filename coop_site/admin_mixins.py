@@ -3,10 +3,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import model_ngettext
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from activities import services
@@ -31,14 +32,26 @@ PUBLICATION_FIELDSET = (
 )
 
 
+def help_texts_as_written(model):
+    """The model's help texts, escaped: Django's admin prints help text as HTML,
+    and ours are plain text ("/activities/<slug>/" would lose "<slug>")."""
+    fields = model._meta.get_fields()
+    return {field.name: escape(field.help_text) for field in fields if getattr(field, "help_text", "")}
+
+
 class ContentAdmin(SimpleHistoryAdmin):
-    """Facet counts, save buttons on top, and a history of every change that
-    can be compared version by version and reverted."""
+    """Facet counts, save buttons on top, help texts as written, and a history
+    of every change that can be compared version by version and reverted."""
 
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
     save_on_top = True
     object_history_template = "admin/history_with_compare.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The form's help_texts serve its read-only fields too.
+        kwargs["help_texts"] = {**help_texts_as_written(self.model), **kwargs.get("help_texts", {})}
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -153,6 +166,10 @@ class PublishableInline(PublishingMixin, admin.options.InlineModelAdmin):
     Each row's select lists take their choices from one query for the whole
     page, not one per row."""
 
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["help_texts"] = {**help_texts_as_written(self.model), **kwargs.get("help_texts", {})}
+        return super().get_formset(request, obj, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return _with_fixed_choices(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
@@ -166,8 +183,40 @@ def _with_fixed_choices(formfield):
     return formfield
 
 
+def not_public_note(item, done):
+    """For a published or scheduled ``item`` whose page or section is not
+    public: "Published “…”, but it is not on the public site: its page “…” is a
+    draft.", linking what holds it back; None when nothing does."""
+    if item.status != Status.PUBLISHED:
+        return None
+    reasons = [
+        format_html(
+            'its {} <a href="{}">“{}”</a> is {}', role,
+            reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk]), record,
+            f"scheduled for {timezone.localtime(record.publish_at):%Y-%m-%d %H:%M}" if record.is_scheduled
+            else "a draft",
+        )
+        for role, record in getattr(item, "shown_within", ())
+        if record is not None and not record.is_published
+    ]
+    if not reasons:
+        return None
+    return format_html("{} “{}”, but it is not on the public site: {}.", done, item,
+                       format_html_join(" and ", "{}", ((reason,) for reason in reasons)))
+
+
 class PublishableAdmin(PublishingMixin, ContentAdmin):
     actions = ["publish_selected", "schedule_selected", "unpublish_selected"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"status", "publish_at"} & set(form.changed_data):  # a Publisher published or scheduled it
+            self.message_not_public(request, obj, "Scheduled" if obj.is_scheduled else "Published")
+
+    def message_not_public(self, request, item, done):
+        note = not_public_note(item, done)
+        if note:
+            self.message_user(request, note, messages.WARNING)
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "publication", "preview_link"]
@@ -212,16 +261,18 @@ class PublishableAdmin(PublishingMixin, ContentAdmin):
         if confirmed and (form is None or form.is_valid()):
             options = form.cleaned_data if form else {}
             report = services.for_each(queryset, change, user=request.user, **options)
-            names = self.opts.verbose_name_plural
             if report.done:
                 listed = ", ".join(str(item) for item in report.done)
+                names = model_ngettext(self.opts, len(report.done))
                 self.message_user(request, f"{done} {len(report.done)} {names}: {listed}.", messages.SUCCESS)
+            for item in report.done:
+                self.message_not_public(request, item, done)
             for item, reason in report.failed:
                 self.message_user(request, f"Could not {verb.lower()} “{item}”: {reason}", messages.ERROR)
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{verb} {queryset.count()} {self.opts.verbose_name_plural}?",
+            "title": f"{verb} {len(queryset)} {model_ngettext(self.opts, len(queryset))}?",
             "opts": self.opts,
             "queryset": queryset,
             "action": action,

@@ -43,3 +43,19 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"Content version {self.number}"
+
+
+class ContactSender(models.Model):
+    """An address that sent messages through the contact form within the last
+    hour, with when: one row an address, locked while it sends, so that its
+    count holds for every worker and host. Kept an hour after its last message
+    at most (the next message sent removes it), and never tied to a message."""
+
+    address = models.CharField(max_length=100, unique=True)
+    message_times = models.JSONField(
+        default=list, help_text="When it sent each message of the last hour, oldest first."
+    )
+    last_message_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.address

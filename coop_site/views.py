@@ -1,5 +1,7 @@
 import logging
+import math
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -10,6 +12,7 @@ from django.views.generic import CreateView
 from . import services
 from .forms import ContactForm
 from .models import Message
+from .templatetags.durations import in_words
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +47,14 @@ class ContactView(CreateView):
         return {"page": self.request.GET.get("page", "")}
 
     def form_valid(self, form):
-        if not services.message_allowed(self.request.META.get("REMOTE_ADDR", "")):
-            form.add_error(None, "You have sent several messages in the last hour, which is as many as we take "
-                                 "from one address. Please try again in an hour, or write to us by mail.")
+        try:
+            services.receive_message(form, self.request.META.get("REMOTE_ADDR", ""))
+        except services.TooManyMessages as refused:
+            form.add_error(None, f"You have sent {settings.CONTACT_RATE_LIMIT} messages in the last hour, which is as "
+                                 f"many as we take from one address. Please try again in {in_words(refused.wait)}, "
+                                 "or write to us by mail.")
             response = self.form_invalid(form)
             response.status_code = 429
+            response["Retry-After"] = str(math.ceil(refused.wait.total_seconds()))
             return response
-        services.receive_message(form)
         return redirect("contact_thanks")

@@ -157,15 +157,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Sign-in attempts go through django-axes first: after AXES_FAILURE_LIMIT
-# failures for one user name, or from one address, that name or address is
-# refused for AXES_COOLOFF_TIME hours (status 429).
+# failures for one user name from one address, that name is refused from that
+# address, and after AXES_ADDRESS_FAILURE_LIMIT failures from one address (any
+# names; four times AXES_FAILURE_LIMIT when unset) the address is refused, for
+# AXES_COOLOFF_TIME hours (status 429). A success clears only its own pair's.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT") or 0) or None
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "coop_site.sign_in.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 

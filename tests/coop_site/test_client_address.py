@@ -11,7 +11,9 @@ BALANCER = "10.0.0.5"
 VISITOR, OTHER_VISITOR = "198.51.100.1", "203.0.113.9"
 
 
-@override_settings(TRUSTED_PROXIES=["10.0.0.0/8"], AXES_FAILURE_LIMIT=3, CONTACT_RATE_LIMIT=2)
+@override_settings(
+    TRUSTED_PROXIES=["10.0.0.0/8"], AXES_FAILURE_LIMIT=3, AXES_ADDRESS_FAILURE_LIMIT=3, CONTACT_RATE_LIMIT=2
+)
 class BehindTheLoadBalancerTests(TestCase):
     @classmethod
     def setUpTestData(cls):

@@ -29,10 +29,11 @@ from activities import services
 from activities.models import Activity, Program, Theme
 from coop_site import cache_versions, page_cache
 from coop_site.logging import JsonFormatter
-from coop_site.models import ContentVersion
+from coop_site.models import ContentVersion, Message
 from coop_site.page_cache import pages_in_memory
 from partners.models import Partner
 from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
+from tests.coop_site.test_contact import VALID
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
 
@@ -486,6 +487,13 @@ class RedisOutageTests(TestCase):
         self.assertContains(second, "Changed while Redis was away.")
         self.assertEqual(len(logged.records), 1, "one line for the outage, not one a request")
         self.assertIn("Redis cache failed", logged.output[0])
+
+    @override_settings(CONTACT_RATE_LIMIT=2)
+    def test_the_contact_limit_still_holds(self):
+        statuses = [self.client.post(reverse("contact"), {**VALID, "subject": f"Message {n}"}).status_code
+                    for n in range(3)]
+        self.assertEqual(statuses, [302, 302, 429])
+        self.assertEqual(Message.objects.count(), 2)
 
     def test_redis_is_asked_again_after_a_pause(self):
         with self.assertLogs("coop_site.page_cache", "ERROR") as logged:

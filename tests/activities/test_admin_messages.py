@@ -1,0 +1,254 @@
+"""What the admin says to staff: dates to the month, constraints in words,
+publishing what the public cannot see yet, and snapshots' editable copies."""
+
+import datetime
+import io
+import re
+
+from django.core.management import call_command
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import services
+from activities.models import Activity, Program, Section
+from tests.activities.test_publishing import LITTER, RAURA, staff_user
+from tests.content import load_peru_as_live_version
+from tests.forms import admin_form_data
+from tests.html import PERU_PAGE, SNAPSHOT, Page
+
+
+def change_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def messages_of(response):
+    """The admin's messages as staff read them, each with the addresses it links."""
+    items = re.findall(r'<li class="(?:success|warning|error|info)">(.*?)</li>', response.content.decode(), re.S)
+    return [(" ".join(Page(item).blocks), [link["href"] for link in Page(item).links]) for item in items]
+
+
+class LiveVersionTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+        cls.program = Program.objects.get()
+        cls.editor = staff_user("editor", "Editors")
+        cls.publisher = staff_user("publisher", "Publishers")
+
+    def submit(self, url, form_id, user, **changes):
+        self.client.force_login(user)
+        data = admin_form_data(self.client.get(url).content.decode(), form_id)
+        data.update(changes)
+        return self.client.post(url, data, follow=True)
+
+    def errors(self, response):
+        return [Page(item).blocks[0] for item in
+                re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)]
+
+
+class ActivityDateTests(LiveVersionTestCase):
+    def test_any_day_of_a_month_is_taken_and_stored_as_the_first(self):
+        activity = Activity.objects.get(slug=LITTER)
+        response = self.submit(change_url(activity), "activity_form", self.editor, date="2019-11-15")
+        self.assertEqual(self.errors(response), [])
+        activity.refresh_from_db()
+        self.assertEqual(activity.date, datetime.date(2019, 11, 1))
+        self.assertContains(self.client.get(PERU_PAGE), "November 2019")
+
+    def test_on_the_pages_form_too(self):
+        url = change_url(self.program)
+        self.client.force_login(self.editor)
+        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
+        row = next(key.split("-")[1] for key, value in data.items()
+                   if key.startswith("activities-") and key.endswith("-id")
+                   and value == str(Activity.objects.get(slug=LITTER).pk))
+        data[f"activities-{row}-date"] = "2019-11-30"
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302, self.errors(response))
+        self.assertEqual(Activity.objects.get(slug=LITTER).date, datetime.date(2019, 11, 1))
+
+
+class ConstraintInWordsTests(LiveVersionTestCase):
+    def test_a_second_live_version_of_a_page_is_refused_in_words(self):
+        response = self.submit(reverse("admin:activities_program_add"), "program_form", self.editor,
+                               title="Peru again", slug=self.program.slug, country="Peru", intro="Intro.")
+        self.assertEqual(self.errors(response), ["This page already has a live version: edit that one."])
+        self.assertEqual(Program.objects.count(), 1)
+
+    def test_a_slug_taken_on_the_page_is_refused_in_words_from_a_sections_form(self):
+        section = Section.objects.get(anchor="megacities-partnership")
+        url = change_url(section)
+        self.client.force_login(self.editor)
+        data = admin_form_data(self.client.get(url).content.decode(), "section_form")
+        row = int(data["activities-TOTAL_FORMS"])
+        data.update({"activities-TOTAL_FORMS": str(row + 1), f"activities-{row}-slug": LITTER,
+                     f"activities-{row}-text": "A new one.", f"activities-{row}-order": "9"})
+        response = self.client.post(url, data)
+        self.assertEqual(self.errors(response), ["Another activity of this page has this slug: choose another."])
+        self.assertEqual(Activity.objects.filter(slug=LITTER).count(), 1)
+
+    def test_a_section_anchor_taken_on_the_page_is_refused_in_words(self):
+        section = Section.objects.get(anchor="megacities-partnership")
+        response = self.submit(change_url(section), "section_form", self.editor, anchor="past-activities")
+        self.assertEqual(self.errors(response), ["Another section of this page has this anchor: choose another."])
+
+    def test_a_section_cannot_be_its_own_parent(self):
+        section = Section.objects.get(anchor="past-activities")
+        response = self.submit(change_url(section), "section_form", self.editor, parent=str(section.pk))
+        self.assertEqual(self.errors(response), ["A section cannot be inside itself: choose another parent."])
+
+
+class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
+    def publish(self, model, *items, **extra):
+        self.client.force_login(self.publisher)
+        changelist = reverse(f"admin:activities_{model._meta.model_name}_changelist")
+        action = "schedule_selected" if extra else "publish_selected"
+        return self.client.post(changelist, {"action": action, "_selected_action": [item.pk for item in items],
+                                             "confirmed": "yes", **extra}, follow=True)
+
+    def test_publishing_an_activity_of_a_draft_page_says_so_and_links_the_page(self):
+        Program.objects.update(status="draft")
+        Activity.objects.filter(slug__in=[RAURA, LITTER]).update(status="draft")
+        litter = Activity.objects.get(slug=LITTER)
+        response = self.publish(Activity, litter)
+        self.assertEqual(messages_of(response), [
+            (f"Published 1 activity: {litter}.", []),
+            (f"Published “{litter}”, but it is not on the public site: "
+             "its page “EPA Collaboration with Peru (live)” is a draft.", [change_url(self.program)]),
+        ])
+        self.assertEqual(self.client.get(f"/activities/{LITTER}/").status_code, 200, "staff preview")
+
+    def test_each_part_that_holds_it_back_is_named(self):
+        Section.objects.filter(anchor="past-activities").update(status="draft")
+        when = timezone.now() + datetime.timedelta(days=2)
+        Program.objects.update(publish_at=when)
+        Activity.objects.filter(slug__in=[RAURA, LITTER]).update(status="draft")
+        litter, raura = Activity.objects.get(slug=LITTER), Activity.objects.get(slug=RAURA)
+        notes = messages_of(self.publish(Activity, litter, raura))[1:]
+        section = litter.section
+        self.assertEqual(notes, [
+            (f"Published “{raura}”, but it is not on the public site: its page “EPA Collaboration with Peru (live)” "
+             f"is scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.", [change_url(self.program)]),
+            (f"Published “{litter}”, but it is not on the public site: its section “Past Activities” is a draft "
+             f"and its page “EPA Collaboration with Peru (live)” is scheduled for "
+             f"{timezone.localtime(when):%Y-%m-%d %H:%M}.", [change_url(section), change_url(self.program)]),
+        ])
+
+    def test_nothing_more_is_said_when_it_is_public(self):
+        Activity.objects.filter(slug=LITTER).update(status="draft")
+        response = self.publish(Activity, Activity.objects.get(slug=LITTER))
+        self.assertEqual(len(messages_of(response)), 1)
+        self.assertEqual(self.client.get(f"/activities/{LITTER}/").status_code, 200)
+
+    def test_publishing_a_section_of_a_draft_page_says_so(self):
+        Program.objects.update(status="draft")
+        section = Section.objects.get(anchor="past-activities")
+        Section.objects.filter(pk=section.pk).update(status="draft")
+        notes = messages_of(self.publish(Section, section))
+        self.assertEqual(notes[0][0], "Published 1 section: Past Activities.")
+        self.assertEqual(notes[1][0], "Published “Past Activities”, but it is not on the public site: "
+                                      "its page “EPA Collaboration with Peru (live)” is a draft.")
+
+    def test_scheduling_in_bulk_says_it_too(self):
+        Program.objects.update(status="draft")
+        litter = Activity.objects.get(slug=LITTER)
+        when = timezone.localtime() + datetime.timedelta(days=3)
+        response = self.publish(Activity, litter, publish_at=when.strftime("%Y-%m-%dT%H:%M"))
+        self.assertEqual(messages_of(response)[1][0], f"Scheduled “{litter}”, but it is not on the public site: "
+                                                      "its page “EPA Collaboration with Peru (live)” is a draft.")
+
+    def test_a_publisher_who_sets_published_in_the_form_is_told_too(self):
+        Program.objects.update(status="draft")
+        Activity.objects.filter(slug=LITTER).update(status="draft")
+        litter = Activity.objects.get(slug=LITTER)
+        response = self.submit(change_url(litter), "activity_form", self.publisher, status="published")
+        notes = messages_of(response)
+        self.assertIn((f"Published “{litter}”, but it is not on the public site: "
+                       "its page “EPA Collaboration with Peru (live)” is a draft.", [change_url(self.program)]), notes)
+        self.assertEqual(Activity.objects.get(slug=LITTER).status, "published")
+
+    def test_saving_other_changes_says_nothing_of_it(self):
+        Program.objects.update(status="draft")
+        litter = Activity.objects.get(slug=LITTER)
+        notes = messages_of(self.submit(change_url(litter), "activity_form", self.publisher, text="Edited."))
+        self.assertEqual([note for note, _ in notes if "not on the public site" in note], [])
+
+    def test_the_confirmation_page_counts_in_words(self):
+        self.client.force_login(self.publisher)
+        changelist = reverse("admin:activities_activity_changelist")
+        litter = Activity.objects.get(slug=LITTER)
+        response = self.client.post(changelist, {"action": "publish_selected", "_selected_action": [litter.pk]})
+        self.assertContains(response, "<h1>Publish 1 activity?</h1>", html=True)
+        self.assertContains(response, "Publish this activity? Each is changed on its own")
+
+
+class SnapshotEditableCopyTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        cls.snapshot = Program.objects.get()
+        cls.editor = staff_user("editor", "Editors")
+        cls.start_url = reverse("admin:activities_program_start_live_draft", args=[cls.snapshot.pk])
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def note(self, obj):
+        """The words and links the form shows about the snapshot."""
+        page = Page(self.client.get(change_url(obj)).content.decode())
+        note = next(block for block in page.blocks if "it is shown, not edited" in block)
+        return note, [link["href"] for link in page.links if link["text"] in note]
+
+    def test_a_snapshots_form_says_how_to_make_an_editable_copy_and_links_it(self):
+        note, links = self.note(self.snapshot)
+        self.assertIn("A snapshot: it is shown, not edited. To change it, start a live draft of the page from this "
+                      "snapshot: an editable copy, which the public sees once it is published.", note)
+        self.assertIn(self.start_url, links)
+
+    def test_its_sections_and_activities_forms_say_the_same_and_link_the_pages_action(self):
+        activity = Activity.objects.get(slug=LITTER)
+        for part in (activity, activity.section):
+            with self.subTest(part=type(part).__name__):
+                note, links = self.note(part)
+                self.assertIn("Part of a snapshot: it is shown, not edited. To change it, start a live draft", note)
+                self.assertEqual(links, [self.start_url], "said once, linking the page's action")
+
+    def test_the_link_asks_first_then_starts_the_live_draft_and_opens_it(self):
+        page = Page(self.client.get(self.start_url).content.decode())
+        self.assertIn(("h1", "Start a live draft of “EPA Collaboration with Peru”?"), page.headings)
+        self.assertIn("the page’s address goes on showing the snapshot until the draft is published",
+                      " ".join(page.blocks))
+        self.assertFalse(Program.objects.filter(archived_on=None).exists(), "nothing is done before it is confirmed")
+        response = self.client.post(self.start_url, follow=True)
+        live = Program.objects.get(archived_on=None)
+        self.assertRedirects(response, change_url(live))
+        self.assertContains(response, f"Started “{live}” as a draft: edit it, then publish it.")
+        self.assertEqual((live.status, live.activities.count()), ("draft", self.snapshot.activities.count()))
+        self.assertEqual(Program.objects.get(pk=self.snapshot.pk).archived_on, datetime.date(2021, 1, 19))
+
+    def test_once_there_is_a_live_version_the_forms_link_it_instead(self):
+        live = services.start_live_version(self.snapshot, user=self.editor)
+        note, links = self.note(self.snapshot)
+        self.assertIn("To change it, edit the page’s live version: “EPA Collaboration with Peru (live)”.", note)
+        self.assertIn(change_url(live), links)
+        self.assertNotIn(self.start_url, links)
+        note, links = self.note(Activity.objects.get(slug=LITTER, program=self.snapshot))
+        self.assertEqual(links, [change_url(live)])
+        response = self.client.post(self.start_url, follow=True)
+        self.assertRedirects(response, change_url(live))
+        self.assertContains(response, "already has a live version")
+        self.assertEqual(Program.objects.count(), 2, "no second live version")
+
+    def test_the_live_versions_own_address_leads_back_to_it(self):
+        live = services.start_live_version(self.snapshot, user=self.editor)
+        url = reverse("admin:activities_program_start_live_draft", args=[live.pk])
+        response = self.client.post(url, follow=True)
+        self.assertRedirects(response, change_url(live))
+        self.assertContains(response, "is the live version: edit that one.")
+        self.assertEqual(Program.objects.count(), 2)
+
+    def test_staff_who_may_not_add_pages_are_refused(self):
+        self.client.force_login(staff_user("reader"))
+        self.assertIn(self.client.post(self.start_url).status_code, (302, 403))
+        self.assertFalse(Program.objects.filter(archived_on=None).exists())
