@@ -314,6 +314,7 @@ class _Loader:
         model, label = type(existing), existing._meta.label_lower
         instance.pk = existing.pk
         instance._state.adding = False  # validated as an update
+        instance.revision = existing.revision  # not in a fixture; moves on from the record's own if saved
         unchanged = all(
             model_field.value_from_object(existing) == model_field.value_from_object(instance)
             for model_field in model._meta.concrete_fields

@@ -1,7 +1,7 @@
 """What every public model shares: a draft/published state and provenance."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
@@ -20,7 +20,16 @@ class Provenance(models.TextChoices):
     ADDED = "added", "Added later"
 
 
-class ContentQuerySet(models.QuerySet):
+class RevisedQuerySet(models.QuerySet):
+    """update() moves each row's revision on, as a save does: a form read
+    before it is then refused like one read before a save."""
+
+    def update(self, **kwargs):
+        kwargs.setdefault("revision", F("revision") + 1)
+        return super().update(**kwargs)
+
+
+class ContentQuerySet(RevisedQuerySet):
     """The content's writes that send no signal still move the content version on."""
 
     # Only when something was written: a new version empties every cached page.
@@ -60,6 +69,31 @@ class PublishableQuerySet(ContentQuerySet):
 
 class PublishableSlugQuerySet(PublishableQuerySet, SlugQuerySet):
     pass
+
+
+class Revised(models.Model):
+    """A record's own edit counter. Staff forms and actions carry the revision
+    they were read at; a save based on an older one is refused (see
+    coop_site.revisions), so that no one's edit is overwritten unseen. The
+    history keeps each revision: it says who changed what since."""
+
+    revision = models.PositiveIntegerField(
+        default=1, editable=False,
+        # An edit counter, not content: snapshot fixtures do not carry it.
+        serialize=False,
+        help_text="Moves on with every save of the record.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.revision += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields:
+                kwargs["update_fields"] = {*update_fields, "revision"}
+        super().save(*args, **kwargs)
 
 
 class Publishable(models.Model):
