@@ -159,7 +159,7 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
     @admin.action(description="Freeze the selected live pages as snapshots dated today", permissions=["publish"])
     def snapshot_selected(self, request, queryset):
         today = timezone.localdate()
-        for program in queryset:
+        for program in self.items_as_read(request, queryset, verb="freeze"):
             try:
                 snapshot = services.freeze_snapshot(program, archived_on=today, user=request.user)
             except (services.SnapshotError, PermissionDenied) as error:
@@ -172,6 +172,8 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
         programs = list(queryset[:2])
         if len(programs) != 1 or programs[0].archived_on is None:
             self.message_user(request, "Choose one snapshot to start the live version from.", messages.ERROR)
+            return None
+        if not self.items_as_read(request, programs, verb="start a live version of"):
             return None
         try:
             live = services.start_live_version(programs[0], user=request.user)

@@ -13,6 +13,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from coop_site.publishing import Status, publish_permission
+from coop_site.revisions import check_revision
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
@@ -23,20 +24,24 @@ from .models import Activity, Program, Section
 SNAPSHOT_APPS = {"activities", "partners"}
 
 
-def publish(item, *, user, publish_at=None):
-    """Publish ``item`` now, or schedule it to appear at ``publish_at``."""
+def publish(item, *, user, publish_at=None, revision=None):
+    """Publish ``item`` now, or schedule it to appear at ``publish_at``.
+    ``revision``: the one the caller read, if it read the item earlier (a
+    list): the item is left as it is if it changed since (EditConflict)."""
     if publish_at is not None and publish_at <= timezone.now():
         raise ValidationError("A scheduled publication time must be in the future.")
     message = f"Scheduled for {timezone.localtime(publish_at):%Y-%m-%d %H:%M %Z}." if publish_at else "Published."
-    return _set_publication(item, user=user, status=Status.PUBLISHED, publish_at=publish_at, message=message)
+    return _set_publication(item, user=user, status=Status.PUBLISHED, publish_at=publish_at, message=message,
+                            revision=revision)
 
 
-def unpublish(item, *, user):
-    """Take ``item`` off the public site (back to draft)."""
-    return _set_publication(item, user=user, status=Status.DRAFT, publish_at=None, message="Unpublished.")
+def unpublish(item, *, user, revision=None):
+    """Take ``item`` off the public site (back to draft); ``revision`` as for publish()."""
+    return _set_publication(item, user=user, status=Status.DRAFT, publish_at=None, message="Unpublished.",
+                            revision=revision)
 
 
-def _set_publication(item, *, user, status, publish_at, message):
+def _set_publication(item, *, user, status, publish_at, message, revision):
     model = type(item)
     if not user.has_perm(publish_permission(model)):
         raise PermissionDenied(f"You may not publish, unpublish or schedule {model._meta.verbose_name_plural}.")
@@ -44,6 +49,8 @@ def _set_publication(item, *, user, status, publish_at, message):
         raise ValidationError("It is part of a snapshot, which is read-only: publish or unpublish the whole snapshot.")
     with transaction.atomic():
         item = model._default_manager.select_for_update().get(pk=item.pk)
+        if revision is not None:
+            check_revision(item, revision)
         item.status, item.publish_at = status, publish_at
         item.full_clean()
         item._history_user, item._change_reason = user, message
