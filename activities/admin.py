@@ -156,6 +156,14 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
 
     actions = [*PublishableAdmin.actions, "snapshot_selected", "start_live_version"]
 
+    def revert_notes(self, request, program):
+        return [format_html(
+            "This reverts the page's own fields. Its sections and activities are reverted on their own history "
+            'pages: see <a href="{}">its sections</a> and <a href="{}">its activities</a>.',
+            reverse("admin:activities_section_changelist") + f"?program__id__exact={program.pk}",
+            reverse("admin:activities_activity_changelist") + f"?program__id__exact={program.pk}",
+        )]
+
     @admin.action(description="Freeze the selected live pages as snapshots dated today", permissions=["publish"])
     def snapshot_selected(self, request, queryset):
         today = timezone.localdate()

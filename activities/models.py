@@ -83,6 +83,8 @@ class Program(Revised, Publishable, Provenanced):
 
     objects = ProgramQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["agreements"])
+    # Which page and which dated version this is: a revert restores content, not these.
+    not_reverted = ("slug", "archived_on")
 
     class Meta:
         ordering = ["country", "-archived_on"]

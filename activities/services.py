@@ -13,7 +13,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from coop_site.publishing import Status, publish_permission
-from coop_site.revisions import check_revision
+from coop_site.revisions import author, check_revision, compare, moment, revertable_fields
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
@@ -56,6 +56,42 @@ def _set_publication(item, *, user, status, publish_at, message, revision):
         item._history_user, item._change_reason = user, message
         item.save(update_fields=["status", "publish_at"])
         LogEntry.objects.log_actions(user.pk, [item], CHANGE, change_message=message)
+    return item
+
+
+def revert(item, version, *, user, revision):
+    """Restore ``item``'s content as ``version`` (one of its history entries)
+    holds it: its content fields and the many-to-many links its history keeps.
+    Its publication (status, publication time) is left as it is: only
+    publish, unpublish and schedule change it; nor does a page change which
+    page and date it is. Refused if ``item`` changed after ``revision`` was
+    read (EditConflict), or if nothing would change."""
+    model = type(item)
+    if not user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"):
+        raise PermissionDenied(f"You may not change {model._meta.verbose_name_plural}.")
+    if _snapshot_date(item):
+        raise ValidationError("It is part of a snapshot, which is read-only.")
+    with transaction.atomic():
+        item = model._default_manager.select_for_update().get(pk=item.pk)
+        check_revision(item, revision)
+        changes = compare(item, version, revertable_fields(model))
+        if not changes:
+            raise ValidationError("This version's content is the same as now: there is nothing to revert.")
+        links = {}
+        for change in changes:
+            model_field = model._meta.get_field(change.name)
+            if model_field.many_to_many:
+                # Only what still exists: a theme deleted since cannot be linked again.
+                links[change.name] = model_field.related_model._default_manager.filter(pk__in=change.new)
+            else:
+                setattr(item, model_field.attname, change.new)
+        item.full_clean()
+        reason = f"Reverted to the version of {moment(version.history_date)} by {author(version)}."
+        item._history_user, item._change_reason = user, reason
+        item.save()
+        for name, related in links.items():
+            getattr(item, name).set(related)
+        LogEntry.objects.log_actions(user.pk, [item], CHANGE, change_message=reason)
     return item
 
 

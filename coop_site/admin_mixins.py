@@ -5,6 +5,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -15,7 +18,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from activities import services
 from coop_site.admin_forms import RevisedForm, RevisedInlineForm, RevisedInlineFormSet, RevisionField
 from coop_site.publishing import Status, publish_permission
-from coop_site.revisions import EditConflict
+from coop_site.revisions import (
+    EditConflict,
+    author,
+    compare,
+    moment,
+    revertable_fields,
+    shown,
+    values,
+)
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -151,6 +162,75 @@ class ContentAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/compare_versions.html", context)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version, read-only, and word by word what reverting to it
+        changes; confirming (a POST) restores its content through
+        services.revert. Publication is left as it is. Reverting needs the
+        permission to change the item as it is now."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        version = obj.history.filter(history_id=version_id).first() if str(version_id).isdigit() else None
+        if version is None:
+            raise Http404(f"No such version of “{obj}”.")
+        can_revert = self.has_change_permission(request, obj)
+        error = conflict = None
+        if request.method == "POST":
+            if not can_revert:
+                raise PermissionDenied
+            read = RevisionField().to_python(request.POST.get("revision"))
+            try:
+                obj = services.revert(obj, version, user=request.user, revision=read)
+            except EditConflict as refused:
+                conflict = refused
+            except ValidationError as refused:
+                error = refused
+            else:
+                state = self.publication_now(obj)
+                left = f" Its publication is left as it is: {state}." if state else ""
+                self.message_user(request, f"Reverted “{obj}” to the version of {moment(version.history_date)} "
+                                           f"by {author(version)}.{left}", messages.SUCCESS)
+                return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                                    args=[obj.pk]))
+            obj = self.get_object(request, unquote(object_id))
+        fields = revertable_fields(self.model)
+        version_values = values(version, fields)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{'Revert' if can_revert else 'View'} “{obj}” to the version of {moment(version.history_date)}",
+            "opts": self.opts,
+            "object": obj,
+            "version": version,
+            "version_author": author(version),
+            "version_when": moment(version.history_date),
+            "version_fields": [(field.verbose_name, shown(field, version_values[field.name])) for field in fields],
+            "changes": compare(obj, version, fields),
+            "publication": self.publication_now(obj),
+            "notes": self.revert_notes(request, obj),
+            "can_revert": can_revert,
+            "read_only_because": (
+                "it is part of a snapshot, which is read-only"
+                if getattr(self, "in_snapshot", None) and self.in_snapshot(obj) else "you may view it, not change it"
+            ),
+            "revision": obj.revision,
+            "error": error,
+            "conflict": conflict,
+            "conflict_changes": conflict.changes() if conflict else [],
+            "history_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/revert_version.html", context)
+
+    def publication_now(self, obj):
+        """The publication a revert leaves as it is, in words; None for what is never published."""
+        return None
+
+    def revert_notes(self, request, obj):
+        """More to say on a revert page (a page's sections and activities)."""
+        return []
+
 
 class CompareForm(forms.Form):
     older = forms.TypedChoiceField(label="From version", coerce=int)
@@ -266,6 +346,9 @@ class PublishableAdmin(PublishingMixin, ContentAdmin):
         if item.is_scheduled:
             return f"Scheduled for {timezone.localtime(item.publish_at):%Y-%m-%d %H:%M}"
         return item.publication_state
+
+    def publication_now(self, obj):
+        return self.publication(obj).lower()
 
     def view_on_site(self, item):
         """Where the item is shown (with drafts, to staff): the change form's

@@ -18,6 +18,10 @@ from simple_history.models import HistoricalChanges
 
 from .text import Words, compare_words
 
+# Publication changes only through publish, unpublish and schedule.
+PUBLICATION_FIELDS = ("status", "publish_at")
+
+
 def moment(when):
     """A time as staff read it: "2021-01-19 14:03"."""
     return f"{timezone.localtime(when):%Y-%m-%d %H:%M}"
@@ -182,6 +186,13 @@ class EditConflict(ValidationError):
         if seen is None or self.current is None:
             return []
         return compare(seen, self.current, fields if fields is not None else tracked_fields(self.model))
+
+
+def revertable_fields(model):
+    """What a revert restores: the content; never the publication (publish,
+    unpublish and schedule change it) nor the fields a model names in
+    ``not_reverted`` (a page's slug and snapshot date: which page it is)."""
+    return tracked_fields(model, exclude=(*PUBLICATION_FIELDS, *getattr(model, "not_reverted", ())))
 
 
 def locked(model, pk):

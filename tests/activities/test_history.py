@@ -7,10 +7,11 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import Activity, Program, Theme
+from coop_site.revisions import moment
 from tests.activities.test_publishing import LITTER, staff_user
 from tests.content import load_peru_as_live_version
 from tests.forms import admin_form_data
-from tests.html import SNAPSHOT
+from tests.html import PERU_PAGE, SNAPSHOT
 
 
 class HistoryTests(TestCase):
@@ -80,3 +81,21 @@ class HistoryTests(TestCase):
         bad = self.client.get(url, {"older": "abc", "newer": "99999"})
         self.assertEqual(bad.status_code, 200)
         self.assertContains(bad, "Select a valid choice")
+
+    def test_an_earlier_version_can_be_restored(self):
+        original = self.activity.text
+        self.edit(self.editor, text="A mistaken rewrite.")
+        self.assertContains(self.client.get(PERU_PAGE), "A mistaken rewrite.")
+        first = self.activity.history.earliest("history_date")
+        history = self.client.get(reverse("admin:activities_activity_history", args=[self.activity.pk]))
+        revert_url = reverse("admin:activities_activity_simple_history", args=[self.activity.pk, first.history_id])
+        self.assertContains(history, f'href="{revert_url}"')
+        data = admin_form_data(self.client.get(revert_url).content.decode(), "revert-form")
+        self.assertEqual(self.client.post(revert_url, data).status_code, 302)
+        self.activity.refresh_from_db()
+        self.assertEqual(self.activity.text, original)
+        self.assertContains(self.client.get(PERU_PAGE), "Trash Free Waters")
+        latest = self.activity.history.latest("history_date")
+        self.assertEqual(latest.history_user, self.editor)
+        self.assertEqual(latest.history_change_reason,
+                         f"Reverted to the version of {moment(first.history_date)} by a command.")
