@@ -194,10 +194,18 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
 
     actions = [*PublishableAdmin.actions, "snapshot_selected", "start_live_version"]
 
+    def revert_notes(self, request, program):
+        return [format_html(
+            "This reverts the page's own fields. Its sections and activities are reverted on their own history "
+            'pages: see <a href="{}">its sections</a> and <a href="{}">its activities</a>.',
+            reverse("admin:activities_section_changelist") + f"?program__id__exact={program.pk}",
+            reverse("admin:activities_activity_changelist") + f"?program__id__exact={program.pk}",
+        )]
+
     @admin.action(description="Freeze the selected live pages as snapshots dated today", permissions=["publish"])
     def snapshot_selected(self, request, queryset):
         today = timezone.localdate()
-        for program in queryset:
+        for program in self.items_as_read(request, queryset, verb="freeze"):
             try:
                 snapshot = services.freeze_snapshot(program, archived_on=today, user=request.user)
             except (services.SnapshotError, PermissionDenied) as error:
@@ -210,6 +218,8 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
         programs = list(queryset[:2])
         if len(programs) != 1 or programs[0].archived_on is None:
             self.message_user(request, "Choose one snapshot to start the live version from.", messages.ERROR)
+            return None
+        if not self.items_as_read(request, programs, verb="start a live version of"):
             return None
         return self.start_live_draft(request, programs[0])
 

@@ -8,6 +8,7 @@ from coop_site.publishing import (
     Provenanced,
     Publishable,
     PublishableQuerySet,
+    Revised,
     SlugQuerySet,
     public_condition,
 )
@@ -20,7 +21,7 @@ TEXT_HELP = (
 )
 
 
-class Theme(models.Model):
+class Theme(Revised):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -51,7 +52,7 @@ class ProgramQuerySet(PublishableQuerySet):
         return self.published().filter(~Exists(newer))
 
 
-class Program(Publishable, Provenanced):
+class Program(Revised, Publishable, Provenanced):
     """One country collaboration page, e.g. "EPA Collaboration with Peru".
 
     A page is identified by its slug and the date it was archived on, so dated
@@ -82,6 +83,8 @@ class Program(Publishable, Provenanced):
 
     objects = ProgramQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["agreements"])
+    # Which page and which dated version this is: a revert restores content, not these.
+    not_reverted = ("slug", "archived_on")
 
     class Meta:
         ordering = ["country", "-archived_on"]
@@ -127,7 +130,7 @@ class SectionQuerySet(PublishableQuerySet):
         return self.get(anchor=anchor, program__slug=program_slug, program__archived_on=program_archived_on)
 
 
-class Section(Publishable, Provenanced):
+class Section(Revised, Publishable, Provenanced):
     """A part of a page. Top-level sections are h2, their children h3."""
 
     class ListStyle(models.TextChoices):
@@ -234,7 +237,7 @@ class ActivityQuerySet(PublishableQuerySet):
         return self.order_by(models.F("date").desc(nulls_last=True), "pk")
 
 
-class Activity(Publishable, Provenanced):
+class Activity(Revised, Publishable, Provenanced):
     """A dated (to the month) or undated item printed in a section."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")

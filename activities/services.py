@@ -13,6 +13,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from coop_site.publishing import Status, publish_permission
+from coop_site.revisions import author, check_revision, compare, moment, revertable_fields
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
@@ -23,20 +24,24 @@ from .models import Activity, Program, Section
 SNAPSHOT_APPS = {"activities", "partners"}
 
 
-def publish(item, *, user, publish_at=None):
-    """Publish ``item`` now, or schedule it to appear at ``publish_at``."""
+def publish(item, *, user, publish_at=None, revision=None):
+    """Publish ``item`` now, or schedule it to appear at ``publish_at``.
+    ``revision``: the one the caller read, if it read the item earlier (a
+    list): the item is left as it is if it changed since (EditConflict)."""
     if publish_at is not None and publish_at <= timezone.now():
         raise ValidationError("A scheduled publication time must be in the future.")
     message = f"Scheduled for {timezone.localtime(publish_at):%Y-%m-%d %H:%M %Z}." if publish_at else "Published."
-    return _set_publication(item, user=user, status=Status.PUBLISHED, publish_at=publish_at, message=message)
+    return _set_publication(item, user=user, status=Status.PUBLISHED, publish_at=publish_at, message=message,
+                            revision=revision)
 
 
-def unpublish(item, *, user):
-    """Take ``item`` off the public site (back to draft)."""
-    return _set_publication(item, user=user, status=Status.DRAFT, publish_at=None, message="Unpublished.")
+def unpublish(item, *, user, revision=None):
+    """Take ``item`` off the public site (back to draft); ``revision`` as for publish()."""
+    return _set_publication(item, user=user, status=Status.DRAFT, publish_at=None, message="Unpublished.",
+                            revision=revision)
 
 
-def _set_publication(item, *, user, status, publish_at, message):
+def _set_publication(item, *, user, status, publish_at, message, revision):
     model = type(item)
     if not user.has_perm(publish_permission(model)):
         raise PermissionDenied(f"You may not publish, unpublish or schedule {model._meta.verbose_name_plural}.")
@@ -44,11 +49,49 @@ def _set_publication(item, *, user, status, publish_at, message):
         raise ValidationError("It is part of a snapshot, which is read-only: publish or unpublish the whole snapshot.")
     with transaction.atomic():
         item = model._default_manager.select_for_update().get(pk=item.pk)
+        if revision is not None:
+            check_revision(item, revision)
         item.status, item.publish_at = status, publish_at
         item.full_clean()
         item._history_user, item._change_reason = user, message
         item.save(update_fields=["status", "publish_at"])
         LogEntry.objects.log_actions(user.pk, [item], CHANGE, change_message=message)
+    return item
+
+
+def revert(item, version, *, user, revision):
+    """Restore ``item``'s content as ``version`` (one of its history entries)
+    holds it: its content fields and the many-to-many links its history keeps.
+    Its publication (status, publication time) is left as it is: only
+    publish, unpublish and schedule change it; nor does a page change which
+    page and date it is. Refused if ``item`` changed after ``revision`` was
+    read (EditConflict), or if nothing would change."""
+    model = type(item)
+    if not user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"):
+        raise PermissionDenied(f"You may not change {model._meta.verbose_name_plural}.")
+    if _snapshot_date(item):
+        raise ValidationError("It is part of a snapshot, which is read-only.")
+    with transaction.atomic():
+        item = model._default_manager.select_for_update().get(pk=item.pk)
+        check_revision(item, revision)
+        changes = compare(item, version, revertable_fields(model))
+        if not changes:
+            raise ValidationError("This version's content is the same as now: there is nothing to revert.")
+        links = {}
+        for change in changes:
+            model_field = model._meta.get_field(change.name)
+            if model_field.many_to_many:
+                # Only what still exists: a theme deleted since cannot be linked again.
+                links[change.name] = model_field.related_model._default_manager.filter(pk__in=change.new)
+            else:
+                setattr(item, model_field.attname, change.new)
+        item.full_clean()
+        reason = f"Reverted to the version of {moment(version.history_date)} by {author(version)}."
+        item._history_user, item._change_reason = user, reason
+        item.save()
+        for name, related in links.items():
+            getattr(item, name).set(related)
+        LogEntry.objects.log_actions(user.pk, [item], CHANGE, change_message=reason)
     return item
 
 
@@ -314,6 +357,7 @@ class _Loader:
         model, label = type(existing), existing._meta.label_lower
         instance.pk = existing.pk
         instance._state.adding = False  # validated as an update
+        instance.revision = existing.revision  # not in a fixture; moves on from the record's own if saved
         unchanged = all(
             model_field.value_from_object(existing) == model_field.value_from_object(instance)
             for model_field in model._meta.concrete_fields

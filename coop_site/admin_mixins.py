@@ -1,17 +1,32 @@
-"""Admin pieces shared by every content model: history, publishing, preview."""
+"""Admin pieces shared by every content model: history, publishing, preview,
+and the revision every form and action carries."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.utils import model_ngettext
+from django.contrib.admin.utils import model_ngettext, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from activities import services
+from coop_site.admin_forms import RevisedForm, RevisedInlineForm, RevisedInlineFormSet, RevisionField
 from coop_site.publishing import Status, publish_permission
+from coop_site.revisions import (
+    EditConflict,
+    author,
+    compare,
+    moment,
+    revertable_fields,
+    shown,
+    values,
+)
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -39,14 +54,84 @@ def help_texts_as_written(model):
     return {field.name: escape(field.help_text) for field in fields if getattr(field, "help_text", "")}
 
 
+# The revision of each item a list or a confirmation page shows, beside its checkbox.
+READ_REVISION = "_revision_{}"
+
+
+def read_revisions(request):
+    """The revisions a list or a confirmation page was read at, by item id."""
+    prefix = READ_REVISION.format("")
+    return {
+        key.removeprefix(prefix): RevisionField().to_python(value)
+        for key, value in request.POST.items()
+        if key.startswith(prefix)
+    }
+
+
+def with_revisions(fieldsets, *, add):
+    """``fieldsets`` with the form's hidden revision in the first one, if ``add``."""
+    fieldsets = [(name, {**options, "fields": [f for f in options["fields"] if f != "revision"]})
+                 for name, options in fieldsets]
+    if add and fieldsets:
+        (name, options), *rest = fieldsets
+        fieldsets = [(name, {**options, "fields": [*options["fields"], "revision"]}), *rest]
+    return fieldsets
+
+
 class ContentAdmin(SimpleHistoryAdmin):
     """Facet counts, save buttons on top, help texts as written, and a history
-    of every change that can be compared version by version and reverted."""
+    of every change that can be compared version by version and reverted.
+
+    Every change form carries the revision it was read at (RevisedForm), and
+    every action the revisions its list was read at: nothing is saved over
+    a change its author has not seen."""
 
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
     save_on_top = True
     object_history_template = "admin/history_with_compare.html"
+    form = RevisedForm
+    actions = ["delete_selected"]
+    delete_selected_confirmation_template = "admin/delete_selected_as_read.html"
+
+    class Media:
+        css = {"all": ["css/comparison.css"]}  # a refused save shows the other change word by word
+
+    def get_fieldsets(self, request, obj=None):
+        # A view-only form has no revision to carry (it would show as a field).
+        return with_revisions(super().get_fieldsets(request, obj),
+                              add=obj is not None and self.has_change_permission(request, obj))
+
+    def action_checkbox(self, obj):
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}">',
+            super().action_checkbox(obj), READ_REVISION.format(obj.pk), obj.revision,
+        )
+
+    def items_as_read(self, request, queryset, *, verb, unread_too=False):
+        """The selected items as the list showed them; each of the others is
+        left as it is, and said so. ``unread_too``: also those the list did
+        not show (all items were selected), for a confirmation page to show."""
+        read = read_revisions(request)
+        items = []
+        for item in queryset:
+            revision = read.get(str(item.pk))
+            if revision == item.revision or (revision is None and unread_too):
+                items.append(item)
+            else:
+                reason = EditConflict(type(item), item.pk, revision, item).reason()
+                self.message_user(request, f"Did not {verb} “{item}”: {reason}", messages.ERROR)
+        return items
+
+    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        """Django's own, on the items not changed since the list (then its
+        confirmation page) was read."""
+        # First from the list, then from the confirmation page, which shows them all.
+        items = self.items_as_read(request, queryset, verb="delete", unread_too=not request.POST.get("post"))
+        if not items:
+            return None
+        return django_delete_selected(self, request, queryset.filter(pk__in=[item.pk for item in items]))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The form's help_texts serve its read-only fields too.
@@ -88,6 +173,75 @@ class ContentAdmin(SimpleHistoryAdmin):
             "changes": changes,
         }
         return TemplateResponse(request, "admin/compare_versions.html", context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version, read-only, and word by word what reverting to it
+        changes; confirming (a POST) restores its content through
+        services.revert. Publication is left as it is. Reverting needs the
+        permission to change the item as it is now."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        version = obj.history.filter(history_id=version_id).first() if str(version_id).isdigit() else None
+        if version is None:
+            raise Http404(f"No such version of “{obj}”.")
+        can_revert = self.has_change_permission(request, obj)
+        error = conflict = None
+        if request.method == "POST":
+            if not can_revert:
+                raise PermissionDenied
+            read = RevisionField().to_python(request.POST.get("revision"))
+            try:
+                obj = services.revert(obj, version, user=request.user, revision=read)
+            except EditConflict as refused:
+                conflict = refused
+            except ValidationError as refused:
+                error = refused
+            else:
+                state = self.publication_now(obj)
+                left = f" Its publication is left as it is: {state}." if state else ""
+                self.message_user(request, f"Reverted “{obj}” to the version of {moment(version.history_date)} "
+                                           f"by {author(version)}.{left}", messages.SUCCESS)
+                return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                                    args=[obj.pk]))
+            obj = self.get_object(request, unquote(object_id))
+        fields = revertable_fields(self.model)
+        version_values = values(version, fields)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{'Revert' if can_revert else 'View'} “{obj}” to the version of {moment(version.history_date)}",
+            "opts": self.opts,
+            "object": obj,
+            "version": version,
+            "version_author": author(version),
+            "version_when": moment(version.history_date),
+            "version_fields": [(field.verbose_name, shown(field, version_values[field.name])) for field in fields],
+            "changes": compare(obj, version, fields),
+            "publication": self.publication_now(obj),
+            "notes": self.revert_notes(request, obj),
+            "can_revert": can_revert,
+            "read_only_because": (
+                "it is part of a snapshot, which is read-only"
+                if getattr(self, "in_snapshot", None) and self.in_snapshot(obj) else "you may view it, not change it"
+            ),
+            "revision": obj.revision,
+            "error": error,
+            "conflict": conflict,
+            "conflict_changes": conflict.changes() if conflict else [],
+            "history_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/revert_version.html", context)
+
+    def publication_now(self, obj):
+        """The publication a revert leaves as it is, in words; None for what is never published."""
+        return None
+
+    def revert_notes(self, request, obj):
+        """More to say on a revert page (a page's sections and activities)."""
+        return []
 
 
 class CompareForm(forms.Form):
@@ -160,7 +314,18 @@ class PublishingMixin:
         return fields
 
 
-class PublishableInline(PublishingMixin, admin.options.InlineModelAdmin):
+class RevisedInline(admin.options.InlineModelAdmin):
+    """Each row carries the revision of its record; the rows the editor
+    changed or deletes are checked when saved (RevisedInlineForm)."""
+
+    form = RevisedInlineForm
+    formset = RevisedInlineFormSet
+
+    def get_fieldsets(self, request, obj=None):
+        return with_revisions(super().get_fieldsets(request, obj), add=self.has_change_permission(request, obj))
+
+
+class PublishableInline(PublishingMixin, RevisedInline):
     """Base for the inlines of publishable items (use with Tabular/StackedInline).
 
     Each row's select lists take their choices from one query for the whole
@@ -206,7 +371,7 @@ def not_public_note(item, done):
 
 
 class PublishableAdmin(PublishingMixin, ContentAdmin):
-    actions = ["publish_selected", "schedule_selected", "unpublish_selected"]
+    actions = [*ContentAdmin.actions, "publish_selected", "schedule_selected", "unpublish_selected"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -229,6 +394,9 @@ class PublishableAdmin(PublishingMixin, ContentAdmin):
         if item.is_scheduled:
             return f"Scheduled for {timezone.localtime(item.publish_at):%Y-%m-%d %H:%M}"
         return item.publication_state
+
+    def publication_now(self, obj):
+        return self.publication(obj).lower()
 
     def view_on_site(self, item):
         """Where the item is shown (with drafts, to staff): the change form's
@@ -255,12 +423,23 @@ class PublishableAdmin(PublishingMixin, ContentAdmin):
                              change=services.unpublish)
 
     def _confirm(self, request, queryset, *, action, verb, done, change, form_class=None):
-        """A confirmation page first; then each item on its own, and a report."""
+        """A confirmation page first; then each item on its own, and a report.
+        The confirmation page carries the revisions the list was read at (or,
+        for an item the list did not show, the one it shows): an item changed
+        since is left as it is, and the report says by whom."""
         confirmed = request.POST.get("confirmed") == "yes"
         form = form_class(request.POST if confirmed else None) if form_class else None
+        read = read_revisions(request)
+        items = list(queryset)
         if confirmed and (form is None or form.is_valid()):
             options = form.cleaned_data if form else {}
-            report = services.for_each(queryset, change, user=request.user, **options)
+
+            def change_as_read(item, **options):
+                if read.get(str(item.pk)) is None:
+                    raise EditConflict(type(item), item.pk, None, item)
+                return change(item, revision=read[str(item.pk)], **options)
+
+            report = services.for_each(items, change_as_read, user=request.user, **options)
             if report.done:
                 listed = ", ".join(str(item) for item in report.done)
                 names = model_ngettext(self.opts, len(report.done))
@@ -270,11 +449,17 @@ class PublishableAdmin(PublishingMixin, ContentAdmin):
             for item, reason in report.failed:
                 self.message_user(request, f"Could not {verb.lower()} “{item}”: {reason}", messages.ERROR)
             return None
+        rows = []
+        for item in items:
+            revision = read.get(str(item.pk), item.revision)
+            stale = EditConflict(type(item), item.pk, revision, item).reason() if revision != item.revision else ""
+            rows.append({"item": item, "revision": revision, "stale": stale, "name": READ_REVISION.format(item.pk)})
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{verb} {len(queryset)} {model_ngettext(self.opts, len(queryset))}?",
+            "title": f"{verb} {len(items)} {model_ngettext(self.opts, len(items))}?",
             "opts": self.opts,
             "queryset": queryset,
+            "rows": rows,
             "action": action,
             "verb": verb,
             "form": form,

@@ -1,7 +1,7 @@
 """What every public model shares: a draft/published state and provenance."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
@@ -21,6 +21,12 @@ class Provenance(models.TextChoices):
 class ContentQuerySet(models.QuerySet):
     """The base of the content models' QuerySets. (Every write to a content
     table moves the content version on by itself: see cache_versions.)"""
+
+    def update(self, **kwargs):
+        # Each row's revision moves on, as a save does: a form read before
+        # the update is then refused like one read before a save.
+        kwargs.setdefault("revision", F("revision") + 1)
+        return super().update(**kwargs)
 
 
 class SlugQuerySet(ContentQuerySet):
@@ -46,6 +52,28 @@ class PublishableQuerySet(ContentQuerySet):
 
 class PublishableSlugQuerySet(PublishableQuerySet, SlugQuerySet):
     pass
+
+
+class Revised(models.Model):
+    """A record's own edit counter. Staff forms and actions carry the revision
+    they were read at; a save based on an older one is refused (see
+    coop_site.revisions), so that no one's edit is overwritten unseen. The
+    history keeps each revision: it says who changed what since."""
+
+    # Moves on with every save of the record. An edit counter, not content:
+    # snapshot fixtures do not carry it, and forms carry it hidden.
+    revision = models.PositiveIntegerField(default=1, editable=False, serialize=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.revision += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields:
+                kwargs["update_fields"] = {*update_fields, "revision"}
+        super().save(*args, **kwargs)
 
 
 class Publishable(models.Model):

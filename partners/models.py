@@ -2,10 +2,10 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from coop_site.publishing import Provenanced, Publishable, PublishableSlugQuerySet, SlugQuerySet
+from coop_site.publishing import Provenanced, Publishable, PublishableSlugQuerySet, Revised, SlugQuerySet
 
 
-class Partner(Publishable, Provenanced):
+class Partner(Revised, Publishable, Provenanced):
     """An organisation EPA works with."""
 
     slug = models.SlugField(unique=True)
@@ -42,7 +42,7 @@ class Partner(Publishable, Provenanced):
         return reverse("partners:partner_detail", kwargs={"slug": self.slug})
 
 
-class Agreement(Publishable, Provenanced):
+class Agreement(Revised, Publishable, Provenanced):
     """A treaty or memorandum under which the cooperation takes place."""
 
     slug = models.SlugField(unique=True)
@@ -74,7 +74,7 @@ class Agreement(Publishable, Provenanced):
         return reverse("partners:agreement_list") + f"#{self.slug}"
 
 
-class Contact(Provenanced):
+class Contact(Revised, Provenanced):
     """The "For additional information..." block of a page."""
 
     slug = models.SlugField(unique=True)

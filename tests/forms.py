@@ -23,7 +23,12 @@ class FormFields(HTMLParser):
                 if "checked" in attrs:
                     self.data.setdefault(name, []).append(attrs.get("value", "on"))
             elif kind not in ("submit", "button", "file"):
-                self.data[name] = attrs.get("value", "")
+                value = attrs.get("value", "")
+                if kind == "hidden" and name in self.data:  # repeated, as an action's selected items
+                    earlier = self.data[name]
+                    self.data[name] = [*earlier, value] if isinstance(earlier, list) else [earlier, value]
+                else:
+                    self.data[name] = value
         elif tag == "textarea" and name:
             self._textarea, self.data[name] = name, ""
         elif tag == "select" and name:
@@ -49,3 +54,18 @@ def admin_form_data(html, form_id=None):
     """The fields of the form ``form_id`` (None: of every form posted)."""
     fields = FormFields(html, form_id).data
     return {name: value for name, value in fields.items() if value != []}
+
+
+def admin_action(client, changelist_url, action, pks, *, follow=False):
+    """Tick the items ``pks`` in a changelist as it is shown and choose
+    ``action``, as a browser does: the list's form carries what it was read at."""
+    data = admin_form_data(client.get(changelist_url).content.decode(), "changelist-form")
+    data.update(action=action, _selected_action=[str(pk) for pk in pks])
+    return client.post(changelist_url, data, follow=follow)
+
+
+def confirm(client, url, confirmation, form_id="publication-confirmation", **changes):
+    """Submit an action's confirmation page (a response) as a browser does."""
+    data = admin_form_data(confirmation.content.decode(), form_id)
+    data.update(changes)
+    return client.post(url, data, follow=True)

@@ -14,7 +14,7 @@ from activities import services
 from activities.models import Activity, Program, Section
 from tests.activities.test_publishing import LITTER, RAURA, staff_user
 from tests.content import load_peru_as_live_version
-from tests.forms import admin_form_data
+from tests.forms import admin_action, admin_form_data, confirm
 from tests.html import PERU_PAGE, SNAPSHOT, Page
 
 
@@ -104,8 +104,8 @@ class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
         self.client.force_login(self.publisher)
         changelist = reverse(f"admin:activities_{model._meta.model_name}_changelist")
         action = "schedule_selected" if extra else "publish_selected"
-        return self.client.post(changelist, {"action": action, "_selected_action": [item.pk for item in items],
-                                             "confirmed": "yes", **extra}, follow=True)
+        confirmation = admin_action(self.client, changelist, action, [item.pk for item in items])
+        return confirm(self.client, changelist, confirmation, **extra)
 
     def test_publishing_an_activity_of_a_draft_page_says_so_and_links_the_page(self):
         Program.objects.update(status="draft")

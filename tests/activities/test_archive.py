@@ -12,7 +12,7 @@ from django.urls import reverse
 from activities import services
 from activities.models import Activity, Program, Section
 from tests.activities.test_publishing import LITTER, RAURA, staff_user
-from tests.forms import admin_form_data
+from tests.forms import admin_action, admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
 
 ARCHIVE_2021 = "/archive/2021-01-19" + PERU_PAGE
@@ -247,18 +247,17 @@ class SnapshotAdminTests(VersionsTestCase):
     def test_only_publishers_freeze_a_snapshot_in_the_admin(self):
         live = self.start_published_live_version()
         changelist = reverse("admin:activities_program_changelist")
-        action = {"action": "snapshot_selected", "_selected_action": [live.pk]}
         self.client.force_login(self.editor)
-        self.client.post(changelist, action)
+        admin_action(self.client, changelist, "snapshot_selected", [live.pk])
         self.assertEqual(Program.objects.count(), 2)
         self.client.force_login(self.publisher)
-        self.client.post(changelist, action)
+        admin_action(self.client, changelist, "snapshot_selected", [live.pk])
         self.assertEqual(Program.objects.count(), 3)
 
     def test_an_editor_starts_a_live_draft_and_edits_it(self):
         self.client.force_login(self.editor)
         changelist = reverse("admin:activities_program_changelist")
-        response = self.client.post(changelist, {"action": "start_live_version", "_selected_action": [self.snapshot.pk]})
+        response = admin_action(self.client, changelist, "start_live_version", [self.snapshot.pk])
         live = Program.objects.get(archived_on=None)
         self.assertRedirects(response, self.change_url(live))
         self.assertEqual(live.status, "draft")

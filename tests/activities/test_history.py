@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import Activity, Program, Theme
+from coop_site.revisions import moment
 from tests.activities.test_publishing import LITTER, staff_user
 from tests.content import load_peru_as_live_version
 from tests.forms import admin_form_data
@@ -86,11 +87,15 @@ class HistoryTests(TestCase):
         self.edit(self.editor, text="A mistaken rewrite.")
         self.assertContains(self.client.get(PERU_PAGE), "A mistaken rewrite.")
         first = self.activity.history.earliest("history_date")
+        history = self.client.get(reverse("admin:activities_activity_history", args=[self.activity.pk]))
         revert_url = reverse("admin:activities_activity_simple_history", args=[self.activity.pk, first.history_id])
-        data = admin_form_data(self.client.get(revert_url).content.decode(), "historicalactivity_form")
-        self.assertEqual(data["text"].strip(), original)
+        self.assertContains(history, f'href="{revert_url}"')
+        data = admin_form_data(self.client.get(revert_url).content.decode(), "revert-form")
         self.assertEqual(self.client.post(revert_url, data).status_code, 302)
         self.activity.refresh_from_db()
-        self.assertEqual(self.activity.text.strip(), original)
+        self.assertEqual(self.activity.text, original)
         self.assertContains(self.client.get(PERU_PAGE), "Trash Free Waters")
-        self.assertEqual(self.activity.history.latest("history_date").history_user, self.editor)
+        latest = self.activity.history.latest("history_date")
+        self.assertEqual(latest.history_user, self.editor)
+        self.assertEqual(latest.history_change_reason,
+                         f"Reverted to the version of {moment(first.history_date)} by a command.")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Partner
 from tests.content import load_peru_as_live_version
-from tests.forms import admin_form_data
+from tests.forms import admin_action, admin_form_data, confirm
 from tests.html import PERU_PAGE
 
 RAURA = "peru-2020-03-raura-mine-inspections-webinar"
@@ -181,9 +181,11 @@ class BulkActionTests(TestCase):
         self.client.force_login(self.publisher)
         self.url = reverse("admin:activities_activity_changelist")
 
-    def act(self, action, slugs, **extra):
-        pks = [str(Activity.objects.get(slug=slug).pk) for slug in slugs]
-        return self.client.post(self.url, {"action": action, "_selected_action": pks, **extra}, follow=True)
+    def act(self, action, slugs, confirmed=None, **extra):
+        """Choose ``action`` in the list; with ``confirmed``, confirm it too."""
+        pks = [Activity.objects.get(slug=slug).pk for slug in slugs]
+        response = admin_action(self.client, self.url, action, pks)
+        return confirm(self.client, self.url, response, **extra) if confirmed else response
 
     def test_each_action_asks_first(self):
         Activity.objects.update(status="draft")
@@ -230,7 +232,9 @@ class BulkActionTests(TestCase):
     def test_editors_cannot_run_the_actions_even_by_posting_them(self):
         self.client.force_login(self.editor)
         Activity.objects.filter(slug=LITTER).update(status="draft")
-        self.act("publish_selected", [LITTER], confirmed="yes")
+        litter = Activity.objects.get(slug=LITTER)
+        self.client.post(self.url, {"action": "publish_selected", "_selected_action": [litter.pk], "confirmed": "yes",
+                                    f"_revision_{litter.pk}": litter.revision})
         self.assertEqual(Activity.objects.get(slug=LITTER).status, "draft")
 
 

@@ -1,0 +1,167 @@
+"""Revert cannot publish: it restores content only, shows first what will
+change, and needs the permission to change the item as it is now."""
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
+from django.test import TestCase
+from django.urls import reverse
+
+from activities import services
+from activities.models import Activity, Program, Theme
+from tests.activities.test_concurrent_editing import Browser, errors
+from tests.activities.test_publishing import LITTER, staff_user
+from tests.content import load_peru_as_live_version
+from tests.forms import admin_form_data
+from tests.html import PERU_PAGE, Page
+
+ORIGINAL_INTRO_START = "The U.S.-Peru Trade Promotion Agreement (TPA) entered into force"
+
+
+def revert_url(obj, version):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_simple_history",
+                   args=[obj.pk, version.history_id])
+
+
+class RevertTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+        cls.editor = staff_user("editor", "Editors")
+        cls.publisher = staff_user("publisher", "Publishers")
+        cls.viewer = staff_user("viewer")
+        cls.viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_program", "view_activity"]))
+
+    def setUp(self):
+        self.program = Program.objects.get()
+        self.original_intro = self.program.intro
+
+    def edit_intro(self, user, intro):
+        browser = Browser(self, user)
+        browser.open(Program.objects.get())
+        self.assertEqual(browser.save(intro=intro).status_code, 302)
+
+    def revert(self, user, obj, version):
+        """Open the revert page of ``version`` and confirm it, as a browser does."""
+        self.client.force_login(user)
+        url = revert_url(obj, version)
+        data = admin_form_data(self.client.get(url).content.decode(), "revert-form")
+        return self.client.post(url, data, follow=True)
+
+    def test_an_editor_s_revert_leaves_a_published_page_published(self):
+        services.unpublish(self.program, user=self.publisher)
+        draft_version = self.program.history.latest("history_date")
+        services.publish(self.program, user=self.publisher)
+        self.edit_intro(self.editor, "An intro to be undone.")
+        response = self.revert(self.editor, self.program, draft_version)
+        self.assertContains(response, "Its publication is left as it is: published.")
+        program = Program.objects.get()
+        self.assertEqual((program.intro, program.status), (self.original_intro, "published"))
+        self.client.logout()
+        self.assertContains(self.client.get(PERU_PAGE), ORIGINAL_INTRO_START)
+
+    def test_a_publisher_s_revert_of_the_intro_does_not_unpublish(self):
+        services.unpublish(self.program, user=self.publisher)
+        self.edit_intro(self.publisher, "A draft intro.")
+        draft_version = self.program.history.latest("history_date")
+        services.publish(self.program, user=self.publisher)
+        self.edit_intro(self.publisher, "A published intro.")
+        self.revert(self.publisher, self.program, draft_version)
+        program = Program.objects.get()
+        self.assertEqual((program.intro, program.status, program.publish_at), ("A draft intro.", "published", None))
+
+    def test_an_editor_s_revert_leaves_a_draft_a_draft(self):
+        published_version = self.program.history.earliest("history_date")
+        services.unpublish(self.program, user=self.publisher)
+        self.edit_intro(self.editor, "A draft intro.")
+        self.revert(self.editor, self.program, published_version)
+        program = Program.objects.get()
+        self.assertEqual((program.intro, program.status), (self.original_intro, "draft"))
+        self.client.logout()
+        self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
+
+    def test_the_page_shows_word_by_word_what_will_change_and_what_will_not(self):
+        first = self.program.history.earliest("history_date")
+        self.edit_intro(self.editor, self.original_intro.replace("entered into force", "took effect"))
+        self.client.force_login(self.editor)
+        page = self.client.get(revert_url(self.program, first)).content.decode()
+        text = " ".join(Page(page).blocks)
+        removed, added = '<del class="comparison__removed">', '<ins class="comparison__added">'
+        self.assertIn(f'{removed}<span class="usa-sr-only">[removed: </span>took effect', page)
+        self.assertIn(f'{added}<span class="usa-sr-only">[added: </span>entered into force', page)
+        self.assertIn("its publication is left as it is, published", text)
+        self.assertIn("Its sections and activities are reverted on their own history pages", text)
+        self.assertIn(f"?program__id__exact={self.program.pk}", page)
+        self.assertIn('id="revert-form"', page)
+        rows = [row for row in page.split('<tr><th scope="row">')[1:]]
+        self.assertEqual([row.split("<")[0] for row in rows], ["Intro"], "only the intro changes")
+
+    def test_a_version_the_same_as_now_offers_no_button(self):
+        self.client.force_login(self.editor)
+        latest = self.program.history.latest("history_date")
+        page = self.client.get(revert_url(self.program, latest))
+        self.assertContains(page, "there is nothing to revert")
+        self.assertNotContains(page, 'id="revert-form"')
+
+    def test_the_many_to_many_links_come_back_from_the_history(self):
+        litter = Activity.objects.get(slug=LITTER)
+        themes_before = set(litter.themes.all())
+        first = litter.history.earliest("history_date")
+        browser = Browser(self, self.editor)
+        browser.open(litter)
+        browser.save(themes=[str(Theme.objects.get(slug="mercury").pk)])
+        self.assertNotEqual(set(litter.themes.all()), themes_before)
+        self.revert(self.editor, litter, first)
+        self.assertEqual(set(Activity.objects.get(pk=litter.pk).themes.all()), themes_before)
+
+    def test_a_revert_over_a_change_made_since_the_page_was_read_is_refused(self):
+        first = self.program.history.earliest("history_date")
+        self.edit_intro(self.editor, "An intro to be undone.")
+        self.client.force_login(self.editor)
+        url = revert_url(self.program, first)
+        data = admin_form_data(self.client.get(url).content.decode(), "revert-form")
+        self.edit_intro(self.publisher, "The publisher's intro.")
+        refused = self.client.post(url, data)
+        self.assertEqual(refused.status_code, 200)
+        self.assertIn("was changed by publisher on", errors(refused))
+        self.assertIn("Nothing was reverted.", errors(refused))
+        self.assertEqual(Program.objects.get().intro, "The publisher's intro.")
+        again = self.client.post(url, admin_form_data(refused.content.decode(), "revert-form"))
+        self.assertEqual(again.status_code, 302)
+        self.assertEqual(Program.objects.get().intro, self.original_intro)
+
+    def test_a_revert_is_recorded_in_the_history_and_the_admin_log(self):
+        first = self.program.history.earliest("history_date")
+        self.edit_intro(self.editor, "An intro to be undone.")
+        self.revert(self.editor, self.program, first)
+        latest = self.program.history.latest("history_date")
+        self.assertEqual(latest.history_user, self.editor)
+        self.assertTrue(latest.history_change_reason.startswith("Reverted to the version of "))
+        self.assertTrue(LogEntry.objects.filter(user=self.editor, change_message=latest.history_change_reason).exists())
+
+    def test_no_one_reverts_a_part_of_a_snapshot(self):
+        litter = Activity.objects.get(slug=LITTER)
+        first = litter.history.earliest("history_date")
+        Activity.objects.filter(pk=litter.pk).update(text="Changed before the freeze.")
+        Program.objects.update(archived_on="2021-01-19")
+        for user in (self.editor, self.publisher):
+            self.client.force_login(user)
+            page = self.client.get(revert_url(litter, first))
+            self.assertContains(page, "it is part of a snapshot, which is read-only")
+            self.assertNotContains(page, 'id="revert-form"')
+            self.assertEqual(self.client.post(revert_url(litter, first), {"revision": litter.revision + 1}).status_code,
+                             403)
+        self.assertEqual(Activity.objects.get(pk=litter.pk).text, "Changed before the freeze.")
+
+    def test_view_only_staff_see_the_version_but_cannot_revert(self):
+        first = self.program.history.earliest("history_date")
+        self.edit_intro(self.editor, "An intro to be undone.")
+        self.client.force_login(self.viewer)
+        page = self.client.get(revert_url(self.program, first))
+        self.assertContains(page, "You may see this version but not revert to it")
+        self.assertContains(page, ORIGINAL_INTRO_START)
+        self.assertNotContains(page, 'id="revert-form"')
+        program = Program.objects.get()
+        self.assertEqual(self.client.post(revert_url(program, first), {"revision": program.revision}).status_code, 403)
+        self.assertEqual(Program.objects.get().intro, "An intro to be undone.")
+        self.client.force_login(staff_user("outsider"))
+        self.assertEqual(self.client.get(revert_url(program, first)).status_code, 403)
