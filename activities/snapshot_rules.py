@@ -120,13 +120,17 @@ def _tell_database(using):
         cursor.execute("SELECT set_config(%s, %s, true)", [ALLOWANCE_SETTING, value])
 
 
+def _first_closed(snapshots, using):
+    """The first snapshot of ``snapshots`` that may not be written here, if any."""
+    allowed = _writable(using) if snapshots else set()
+    return next((snapshot for snapshot in snapshots if snapshot.key not in allowed), None)
+
+
 def check(snapshots, what, using, hint=HINT):
-    """Refuses unless every snapshot of ``snapshots`` is writable here."""
-    allowed = None
-    for snapshot in snapshots:
-        allowed = _writable(using) if allowed is None else allowed
-        if snapshot.key not in allowed:
-            raise SnapshotChangeRefused(what, snapshot, hint)
+    """Refuses unless every snapshot of ``snapshots`` may be written here."""
+    snapshot = _first_closed(snapshots, using)
+    if snapshot is not None:
+        raise SnapshotChangeRefused(what, snapshot, hint)
 
 
 # Which snapshots a write touches.
@@ -221,21 +225,23 @@ def _check_save(sender, instance, raw, using, **kwargs):
     stored = _stored(sender._base_manager.using(using).filter(pk=instance.pk)) if instance.pk is not None else []
     keys = {snapshot.key for snapshot in stored}
     snapshots = [*stored, *(s for s in _of_values(sender, [instance], using) if s.key not in keys)]
+    closed = _first_closed(snapshots, using)
+    if closed is None:
+        return
+    if raw and _unchanged(sender, instance, using):
+        return  # loaddata saving a record again as it is
+    if raw and sender is Program and not stored and _begins_snapshot(instance, using):
+        return
     verbose = sender._meta.verbose_name
-    if stored:
-        what = f"change the {verbose} “{instance}”"
+    if stored:  # named as it is stored, not as the refused change would have it
+        what = f"change the {verbose} “{sender._base_manager.using(using).get(pk=instance.pk)}”"
     elif instance.pk is None:
         what = f"add the {verbose} “{instance}”"
     elif sender is Program:
         what = f"date the live version “{instance.title}”"
     else:
         what = f"move the {verbose} “{instance}” into a snapshot"
-    if raw and snapshots and not _writable(using) >= {s.key for s in snapshots}:
-        if _unchanged(sender, instance, using):
-            return  # loaddata saving a record again as it is
-        if sender is Program and not stored and _begins_snapshot(instance, using):
-            return
-    check(snapshots, what, using)
+    raise SnapshotChangeRefused(what, closed)
 
 
 def _begins_snapshot(page, using):
