@@ -19,6 +19,7 @@ from partners.models import Partner
 
 from . import selectors, snapshot_rules
 from .models import Activity, Program, Section
+from .snapshot_rules import Snapshot
 
 # A snapshot holds content only: no users, permissions or content types.
 SNAPSHOT_APPS = {"activities", "partners"}
@@ -45,7 +46,7 @@ def _set_publication(item, *, user, status, publish_at, message):
     if page is not None and page.archived_on:
         # An archive's publication is part of what it records.
         raise ValidationError(snapshot_rules.refusal(
-            f"change the publication of “{item}”", snapshot_rules.Snapshot(page.slug, page.archived_on, page.title)
+            f"change the publication of “{item}”", Snapshot.of(page)
         ))
     with transaction.atomic():
         item = model._default_manager.select_for_update().get(pk=item.pk)
@@ -274,10 +275,6 @@ def load_snapshot(path, *, user=None, replace=False):
     return report
 
 
-def _describe(snapshot):
-    return f"snapshot “{snapshot.title}” of {snapshot.archived_on:%Y-%m-%d}"
-
-
 class _Loader:
     """Reads records in file order. New records are inserted in bulk, with their
     history, a model's run at a time; changed ones are saved one by one. Natural
@@ -332,7 +329,7 @@ class _Loader:
         existing = self.index(model).get(key)
         snapshot = self.snapshot_of(existing or instance)
         if existing is None and snapshot is not None and not self.replace:
-            self.differ(where.index, where.say(f"is not in the {_describe(snapshot)} already in the database"))
+            self.differ(where.index, where.say(f"is not in {Snapshot.of(snapshot)} already in the database"))
             self.index(model)[key] = instance  # compared and cleaned, never written
         elif existing is None:
             if model is Program and instance.archived_on:
@@ -395,7 +392,7 @@ class _Loader:
             return
         snapshot = self.snapshot_of(existing)
         if snapshot is not None and not self.replace:
-            self.differ(where.index, where.say(f"differs from the {_describe(snapshot)} already in the database"))
+            self.differ(where.index, where.say(f"differs from {Snapshot.of(snapshot)} already in the database"))
             return
         try:
             with transaction.atomic():
@@ -502,7 +499,7 @@ class _Loader:
         if not self.replace:
             for order, obj in enumerate(missing, start=len(self.loaded) + 1):
                 self.differ(order, (
-                    f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' of the {_describe(obj.program)} "
+                    f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' of {Snapshot.of(obj.program)} "
                     "is in the database but not in the file"
                 ))
             return
@@ -521,7 +518,7 @@ class _Loader:
             )
             raise SnapshotError(
                 f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' refers to "
-                f"{target._meta.label_lower} '{target.natural_key()[0]}' of the {_describe(target.program)}, "
+                f"{target._meta.label_lower} '{target.natural_key()[0]}' of {Snapshot.of(target.program)}, "
                 "which the file does not hold: a file that replaces a snapshot holds all of it"
             )
         for obj in missing:

@@ -47,6 +47,10 @@ class Snapshot:
     archived_on: object  # a date
     title: str
 
+    @classmethod
+    def of(cls, page):
+        return cls(page.slug, page.archived_on, page.title)
+
     def __str__(self):
         return f"the snapshot “{self.title}” of {self.archived_on:%Y-%m-%d}"
 
