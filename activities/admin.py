@@ -16,7 +16,7 @@ from coop_site.admin_mixins import (
 )
 from coop_site.publishing import publish_permission
 
-from . import selectors, services
+from . import selectors, services, snapshot_rules
 from .forms import VersionCompareForm, version_name, version_order
 from .models import Activity, Program, Section, Theme
 
@@ -162,12 +162,20 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), "versions"]
-        # A version's date is what it is; new dated versions come from snapshot_selected or
-        # load_snapshot, so only Publishers may date a page they add.
-        if obj is not None or not self.has_publish_permission(request):
-            fields.append("archived_on")
-        return fields
+        # A version's date is what it is; dated versions come only from snapshot_selected
+        # (freeze_snapshot) or load_snapshot, whole.
+        return [*super().get_readonly_fields(request, obj), "versions", "archived_on"]
+
+    def delete_model(self, request, obj):
+        if obj.archived_on:
+            services.delete_snapshot(obj, user=request.user)
+        else:
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for snapshot in queryset.filter(archived_on__isnull=False):
+            services.delete_snapshot(snapshot, user=request.user)
+        super().delete_queryset(request, queryset.filter(archived_on__isnull=True))
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -364,8 +372,21 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
         return f"{activity.date:%B %Y}" if activity.date else "—"
 
 
+class UsedBySnapshotsAdmin:
+    """For records that snapshots use without owning them (themes, partners,
+    agreements, contacts): one a snapshot uses cannot be deleted, and the
+    delete page lists the snapshots that keep it, as for a protected record."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            for snapshot in snapshot_rules.snapshots_using(obj):
+                protected.append(f"{obj._meta.verbose_name.capitalize()} “{obj}”, used by {snapshot}")
+        return deleted, counts, perms_needed, protected
+
+
 @admin.register(Theme)
-class ThemeAdmin(ContentAdmin):
+class ThemeAdmin(UsedBySnapshotsAdmin, ContentAdmin):
     list_display = ["name", "slug", "activity_count"]
     search_fields = ["name", "slug"]
     ordering = ["name"]

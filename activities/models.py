@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -13,6 +13,8 @@ from coop_site.publishing import (
     public_condition,
 )
 from coop_site.text import plain_text, validate_links
+
+from . import snapshot_rules
 
 TEXT_HELP = (
     "Printed text. Separate paragraphs with a blank line. Links: "
@@ -39,7 +41,21 @@ class Theme(Revised):
         return (self.slug,)
 
 
-class ProgramQuerySet(PublishableQuerySet):
+class SnapshotReadOnlyQuerySet(PublishableQuerySet):
+    """update() and bulk_create() leave dated snapshots alone; delete() asks
+    each row (snapshot_rules' pre_delete)."""
+
+    def update(self, **kwargs):
+        snapshot_rules.check_update(self, kwargs)
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        snapshot_rules.check_new_rows(self.model, objs, self._db or router.db_for_write(self.model))
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class ProgramQuerySet(SnapshotReadOnlyQuerySet):
     def get_by_natural_key(self, slug, archived_on):
         return self.get(slug=slug, archived_on=archived_on)
 
@@ -125,7 +141,7 @@ class Program(Revised, Publishable, Provenanced):
         return reverse("activities:program_detail", kwargs={"slug": self.slug})
 
 
-class SectionQuerySet(PublishableQuerySet):
+class SectionQuerySet(SnapshotReadOnlyQuerySet):
     def get_by_natural_key(self, anchor, program_slug, program_archived_on):
         return self.get(anchor=anchor, program__slug=program_slug, program__archived_on=program_archived_on)
 
@@ -214,7 +230,7 @@ class Section(Revised, Publishable, Provenanced):
                 raise ValidationError({"parent": "The parent section must be on the same page."})
 
 
-class ActivityQuerySet(PublishableQuerySet):
+class ActivityQuerySet(SnapshotReadOnlyQuerySet):
     def get_by_natural_key(self, slug, program_slug, program_archived_on):
         return self.get(slug=slug, program__slug=program_slug, program__archived_on=program_archived_on)
 

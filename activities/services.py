@@ -10,6 +10,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from coop_site.publishing import Status, publish_permission
@@ -17,8 +18,9 @@ from coop_site.revisions import author, check_revision, compare, moment, reverta
 from coop_site.text import partner_slugs
 from partners.models import Partner
 
-from . import selectors
+from . import selectors, snapshot_rules
 from .models import Activity, Program, Section
+from .snapshot_rules import Snapshot
 
 # A snapshot holds content only: no users, permissions or content types.
 SNAPSHOT_APPS = {"activities", "partners"}
@@ -45,8 +47,12 @@ def _set_publication(item, *, user, status, publish_at, message, revision):
     model = type(item)
     if not user.has_perm(publish_permission(model)):
         raise PermissionDenied(f"You may not publish, unpublish or schedule {model._meta.verbose_name_plural}.")
-    if model is not Program and getattr(item, "program", None) and item.program.archived_on:
-        raise ValidationError("It is part of a snapshot, which is read-only: publish or unpublish the whole snapshot.")
+    page = item if model is Program else getattr(item, "program", None)
+    if page is not None and page.archived_on:
+        # An archive's publication is part of what it records.
+        raise ValidationError(snapshot_rules.refusal(
+            f"change the publication of “{item}”", Snapshot.of(page)
+        ))
     with transaction.atomic():
         item = model._default_manager.select_for_update().get(pk=item.pk)
         if revision is not None:
@@ -69,8 +75,9 @@ def revert(item, version, *, user, revision):
     model = type(item)
     if not user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"):
         raise PermissionDenied(f"You may not change {model._meta.verbose_name_plural}.")
-    if _snapshot_date(item):
-        raise ValidationError("It is part of a snapshot, which is read-only.")
+    page = item if model is Program else getattr(item, "program", None)
+    if page is not None and page.archived_on:
+        raise ValidationError(snapshot_rules.refusal(f"revert “{item}”", Snapshot.of(page)))
     with transaction.atomic():
         item = model._default_manager.select_for_update().get(pk=item.pk)
         check_revision(item, revision)
@@ -131,10 +138,30 @@ def freeze_snapshot(program, *, archived_on, user=None):
         raise SnapshotError(f"{program} is not public: there is nothing public to freeze.")
     if Program.objects.filter(slug=program.slug, archived_on=archived_on).exists():
         raise SnapshotError(f"{program.title} already has a snapshot dated {archived_on:%Y-%m-%d}.")
-    return _copy_version(
-        program, archived_on=archived_on, status=Status.PUBLISHED, public_only=True, user=user,
-        reason=f"Snapshot of the live version, dated {archived_on:%Y-%m-%d}.",
+    with snapshot_rules.writable((program.slug, archived_on)):
+        return _copy_version(
+            program, archived_on=archived_on, status=Status.PUBLISHED, public_only=True, user=user,
+            reason=f"Snapshot of the live version, dated {archived_on:%Y-%m-%d}.",
+        )
+
+
+def is_publisher(user):
+    """Publishers may make, replace and delete snapshots."""
+    return user is not None and all(
+        user.has_perm(permission) for permission in ("activities.delete_program", publish_permission(Program))
     )
+
+
+def delete_snapshot(snapshot, *, user):
+    """A whole dated snapshot, its sections and activities with it (they never
+    go alone). Only Publishers may."""
+    if not is_publisher(user):
+        raise PermissionDenied("Only Publishers may delete a snapshot.")
+    if snapshot.archived_on is None:
+        raise SnapshotError(f"{snapshot} is the live version, not a snapshot.")
+    with snapshot_rules.writable((snapshot.slug, snapshot.archived_on)):
+        snapshot._history_user = user
+        snapshot.delete()
 
 
 def start_live_version(snapshot, *, user=None):
@@ -211,7 +238,8 @@ class SnapshotReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
-    overwrites: list = field(default_factory=list)  # (where, date): records that differ from a dated snapshot
+    removed: Counter = field(default_factory=Counter)  # records of a replaced snapshot that the file does not hold
+    differences: list = field(default_factory=list)  # (order, message): how the file differs from dated snapshots
 
     @property
     def total(self):
@@ -219,10 +247,11 @@ class SnapshotReport:
 
     def lines(self):
         yield f"Loaded {self.total} records from {self.path}:"
-        for label in sorted(set(self.created) | set(self.updated) | set(self.unchanged)):
+        for label in sorted(set(self.created) | set(self.updated) | set(self.unchanged) | set(self.removed)):
+            removed = f", {self.removed[label]} removed" if self.removed[label] else ""
             yield (
                 f"  {label}: {self.created[label]} created, {self.updated[label]} updated, "
-                f"{self.unchanged[label]} unchanged"
+                f"{self.unchanged[label]} unchanged{removed}"
             )
 
 
@@ -268,14 +297,22 @@ def export_snapshot(program):
 
 def load_snapshot(path, *, user=None, replace=False):
     """Load a natural-key fixture in one transaction: all of it, or nothing.
-    Every record is checked with full_clean(). Each record created or changed
-    gets a history entry naming the file; an unchanged one is left alone.
-    A fixture that differs from a dated snapshot already here is refused
-    unless ``replace``: an archive is not changed by accident."""
+    Every record is checked with full_clean(). Each record created, changed or
+    removed gets a history entry naming the file and ``user``; an unchanged
+    one is left alone.
+
+    A snapshot already in the database does not change: a file that differs
+    from one (a record changed, added, or missing from the file) is refused
+    whole, unless ``replace``, by a Publisher: then that snapshot becomes
+    exactly what the file holds."""
+    if replace and not is_publisher(user):
+        who = f"{user.get_username()} is not one" if user is not None else "name one with --user"
+        raise PermissionDenied(f"Only Publishers may replace a snapshot: {who}.")
     records = _read_records(path)
     report = SnapshotReport(path=str(path))
-    with transaction.atomic():
-        loader = _Loader(path, report, user=user, reason=f"Loaded from {Path(path).name}", replace=replace)
+    reason = f"Loaded from {Path(path).name}" + (" with --replace" if replace else "")
+    with snapshot_rules.writable() as allowance:
+        loader = _Loader(path, report, user=user, reason=reason, replace=replace, allowance=allowance)
         for index, record in enumerate(records, start=1):
             loader.add(_Where(path, index, record), record)
         loader.finish()
@@ -285,21 +322,31 @@ def load_snapshot(path, *, user=None, replace=False):
 class _Loader:
     """Reads records in file order. New records are inserted in bulk, with their
     history, a model's run at a time; changed ones are saved one by one. Natural
-    keys are looked up in one query per model, not one per reference."""
+    keys are looked up in one query per model, not one per reference.
 
-    def __init__(self, path, report, *, user, reason, replace):
-        self.report, self.user, self.reason, self.replace = report, user, reason, replace
+    The records of a snapshot already in the database are compared, not
+    written, unless ``replace``: the differences are counted and refused at
+    the end. The snapshots this load creates or replaces are added to the
+    ``allowance`` (snapshot_rules.writable) before their first record is written."""
+
+    def __init__(self, path, report, *, user, reason, replace, allowance):
+        self.path, self.report, self.user, self.reason, self.replace = path, report, user, reason, replace
+        self.allowance = allowance
         self.known = {}  # model -> {natural key: object}, from the database and from this file
         self.new = []  # (where, instance, m2m pks) of the model being read, not yet inserted
         self.loaded = []  # (where, instance, references resolved here) of every record, for the final full_clean
         self.forward = []  # (where, instance, field, value): references to records further down
+        self.waiting = []  # (where, existing, instance, m2m): records compared once their forward references are found
         self.seen = {}  # (model, natural key) -> where: a key given twice is an error
+        # The snapshots in the database before this load, and those this file holds records of.
+        self.snapshots = {page.pk: page for page in Program.objects.filter(archived_on__isnull=False)}
+        self.touched = {}
 
     def add(self, where, record):
         model = _check_record(where, record)
         if self.new and type(self.new[0][1]) is not model:
             self.insert_new()
-        instance, m2m, resolved = model(), {}, []
+        instance, m2m, resolved, waits = model(), {}, [], False
         for name, value in record["fields"].items():
             model_field = model._meta.get_field(name)
             if model_field.many_to_many:
@@ -310,6 +357,7 @@ class _Loader:
                 target = None if value is None else self.find(where, model_field, value, forward=model_field.null)
                 if target is None and value is not None:
                     self.forward.append((where, instance, model_field, value))
+                    waits = True
                 elif not model_field.null:
                     resolved.append(model_field.name)
                 setattr(instance, model_field.name, target)
@@ -323,12 +371,34 @@ class _Loader:
             raise SnapshotError(where.say(f"repeats the natural key of record {self.seen[model, key].index}"))
         self.seen[model, key] = where
         existing = self.index(model).get(key)
-        if existing is None:
+        snapshot = self.snapshot_of(existing or instance)
+        if existing is None and snapshot is not None and not self.replace:
+            self.differ(where.index, where.say(f"is not in {Snapshot.of(snapshot)} already in the database"))
+            self.index(model)[key] = instance  # compared and cleaned, never written
+        elif existing is None:
+            if model is Program and instance.archived_on:
+                self.allowance.add(instance.slug, instance.archived_on)  # a new snapshot
             self.new.append((where, instance, m2m))
             self.index(model)[key] = instance
+        elif waits:
+            self.waiting.append((where, existing, instance, m2m))
         else:
             self.update(where, existing, instance, m2m)
         self.loaded.append((where, instance, resolved))
+
+    def snapshot_of(self, obj):
+        """The snapshot already in the database that ``obj`` (a stored record
+        or one read from the file) belongs to; None for anything else."""
+        page_id = obj.pk if isinstance(obj, Program) else getattr(obj, "program_id", None)
+        snapshot = self.snapshots.get(page_id)
+        if snapshot is not None and snapshot.pk not in self.touched:
+            self.touched[snapshot.pk] = snapshot
+            if self.replace:
+                self.allowance.add(snapshot.slug, snapshot.archived_on)
+        return snapshot
+
+    def differ(self, order, message):
+        self.report.differences.append((order, message))
 
     def index(self, model):
         if model not in self.known:
@@ -362,19 +432,20 @@ class _Loader:
             model_field.value_from_object(existing) == model_field.value_from_object(instance)
             for model_field in model._meta.concrete_fields
         ) and all(set(related.pk for related in getattr(existing, name).all()) == set(pks) for name, pks in m2m.items())
-        if unchanged and not any(item[1] is instance for item in self.forward):
+        if unchanged:
             self.report.unchanged[label] += 1
             return
-        archived_on = _snapshot_date(existing)
-        if archived_on and not self.replace:
-            self.report.overwrites.append((where, archived_on))
+        snapshot = self.snapshot_of(existing)
+        if snapshot is not None and not self.replace:
+            self.differ(where.index, where.say(f"differs from {Snapshot.of(snapshot)} already in the database"))
+            return
         try:
             with transaction.atomic():
                 instance._history_user, instance._change_reason = self.user, self.reason
                 instance.save()
                 for name, pks in m2m.items():
                     getattr(instance, name).set(pks)
-        except (DatabaseError, ValueError) as error:
+        except (DatabaseError, ValueError, snapshot_rules.SnapshotChangeRefused) as error:
             raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
         self.index(model)[tuple(instance.natural_key())] = instance
         self.report.updated[label] += 1
@@ -398,7 +469,7 @@ class _Loader:
                 )
                 for model_field in model._meta.many_to_many:
                     self.link(model_field, batch, history)
-        except (DatabaseError, ValueError) as error:
+        except (DatabaseError, ValueError, snapshot_rules.SnapshotChangeRefused) as error:
             first = batch[0][0]
             raise SnapshotError(first.say(f"cannot be saved, with the {len(batch) - 1} records after it: {error}")) from error
         self.report.created[model._meta.label_lower] += len(batch)
@@ -427,10 +498,18 @@ class _Loader:
 
     def finish(self):
         self.insert_new()
+        waiting = {id(instance) for _, _, instance, _ in self.waiting}
         for where, instance, model_field, value in self.forward:
             setattr(instance, model_field.name, self.find(where, model_field, value))
-            instance._history_user, instance._change_reason = self.user, self.reason
-            instance.save()
+            if id(instance) not in waiting and instance.pk is not None:  # inserted by this load
+                instance._history_user, instance._change_reason = self.user, self.reason
+                try:
+                    instance.save()
+                except (DatabaseError, ValueError, snapshot_rules.SnapshotChangeRefused) as error:
+                    raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
+        for item in self.waiting:
+            self.update(*item)
+        self.compare_what_the_file_lacks()
         for where, instance, resolved in self.loaded:
             try:
                 # The required references (a page, a section) were found just now, and the
@@ -443,12 +522,54 @@ class _Loader:
             except ValidationError as error:
                 name, messages = next(iter(error.message_dict.items()))
                 raise SnapshotError(where.say(" ".join(messages), field_name=name)) from error
-        if self.report.overwrites:  # checked last, so that a broken file names its real fault
-            where, archived_on = self.report.overwrites[0]
-            raise SnapshotError(where.say(
-                f"differs from the snapshot of {archived_on:%Y-%m-%d} already in the database "
-                f"({len(self.report.overwrites)} records would change); load with --replace to overwrite that snapshot"
-            ))
+        if self.report.differences:  # checked last, so that a broken file names its real fault
+            count = len(self.report.differences)
+            first = min(self.report.differences, key=lambda difference: difference[0])[1]
+            raise SnapshotError(
+                f"{first} ({count} difference{'s' if count != 1 else ''} in all). A snapshot does not change: "
+                "to make it what the file holds, a Publisher loads the file with --replace --user <their user name>."
+            )
+
+    def compare_what_the_file_lacks(self):
+        """The sections and activities of the snapshots this file holds records
+        of that it does not hold: differences, or, with ``replace``, removed
+        (activities first, then subsections, then sections)."""
+        missing = []
+        for snapshot in self.touched.values():
+            for model in (Activity, Section):
+                stored = model.objects.filter(program=snapshot).select_related("program")
+                if model is Section:
+                    stored = stored.order_by(F("parent_id").asc(nulls_last=True), "order", "pk")
+                missing += [obj for obj in stored if (model, tuple(obj.natural_key())) not in self.seen]
+        if not self.replace:
+            for order, obj in enumerate(missing, start=len(self.loaded) + 1):
+                self.differ(order, (
+                    f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' of {Snapshot.of(obj.program)} "
+                    "is in the database but not in the file"
+                ))
+            return
+        # A record the file keeps may not lean on one it drops: removing that one would take it along.
+        gone = {model: [obj.pk for obj in missing if type(obj) is model] for model in (Activity, Section)}
+        leaning = [
+            *Activity.objects.filter(Q(section__in=gone[Section]) | Q(printed_in__in=gone[Activity]))
+            .exclude(pk__in=gone[Activity]).select_related("program", "section", "printed_in"),
+            *Section.objects.filter(parent__in=gone[Section]).exclude(pk__in=gone[Section])
+            .select_related("program", "parent"),
+        ]
+        if leaning:
+            obj = leaning[0]
+            target = obj.parent if isinstance(obj, Section) else (
+                obj.section if obj.section_id in gone[Section] else obj.printed_in
+            )
+            raise SnapshotError(
+                f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' refers to "
+                f"{target._meta.label_lower} '{target.natural_key()[0]}' of {Snapshot.of(target.program)}, "
+                "which the file does not hold: a file that replaces a snapshot holds all of it"
+            )
+        for obj in missing:
+            obj._history_user, obj._change_reason = self.user, self.reason
+            obj.delete()
+            self.report.removed[obj._meta.label_lower] += 1
 
 
 def _m2m_history_model(model_field):
@@ -507,10 +628,3 @@ def _check_record(where, record):
     return model
 
 
-def _snapshot_date(instance):
-    """The date of the dated snapshot a page, section or activity belongs to (None if live or not a part)."""
-    if isinstance(instance, Program):
-        return Program.objects.filter(pk=instance.pk).values_list("archived_on", flat=True).first()
-    if hasattr(instance, "program_id") and instance.program_id:
-        return Program.objects.filter(pk=instance.program_id).values_list("archived_on", flat=True).first()
-    return None

@@ -1,4 +1,5 @@
-"""Adds N published activities (two themes each, spread over 20 years) to the loaded page, for the scale run."""
+"""Adds N published activities (two themes each, spread over 20 years) to the Peru page, for the scale run:
+to a published live version started from the loaded snapshot, since a snapshot does not change."""
 
 import datetime
 import sys
@@ -7,10 +8,14 @@ import django
 
 django.setup()
 
-from activities.models import Activity, Section, Theme  # noqa: E402
+from activities import services  # noqa: E402
+from activities.models import Activity, Program, Section, Theme  # noqa: E402
+from coop_site.publishing import Status  # noqa: E402
 
 count = int(sys.argv[1])
-section = Section.objects.get(anchor="past-activities")
+live = services.start_live_version(Program.objects.get(slug="epa-collaboration-peru", archived_on__isnull=False))
+Program.objects.filter(pk=live.pk).update(status=Status.PUBLISHED)
+section = Section.objects.get(program=live, anchor="past-activities")
 themes = list(Theme.objects.order_by("pk"))
 # One subject word in ten activities each, so that a search matches a tenth of them.
 subjects = ["workshop", "webinar", "inspection", "training", "course", "visit", "study", "meeting", "pilot", "plan"]

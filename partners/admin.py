@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from activities.admin import UsedBySnapshotsAdmin
 from coop_site.admin_mixins import PROVENANCE_FIELDSET, PUBLICATION_FIELDSET, ContentAdmin, PublishableAdmin
 
 from .models import Agreement, Contact, Partner
 
 
 @admin.register(Partner)
-class PartnerAdmin(PublishableAdmin):
+class PartnerAdmin(UsedBySnapshotsAdmin, PublishableAdmin):
     list_display = ["name", "acronym", "country", "leaves_site"]
     list_filter = ["provenance", "leaves_site", "country"]
     search_fields = ["name", "acronym", "local_name", "slug"]
@@ -20,7 +21,7 @@ class PartnerAdmin(PublishableAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(PublishableAdmin):
+class AgreementAdmin(UsedBySnapshotsAdmin, PublishableAdmin):
     list_display = ["title", "short_name", "in_force_from"]
     list_filter = ["provenance"]
     search_fields = ["title", "short_name", "parties", "slug"]
@@ -34,7 +35,7 @@ class AgreementAdmin(PublishableAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(ContentAdmin):
+class ContactAdmin(UsedBySnapshotsAdmin, ContentAdmin):
     list_display = ["name", "organization", "office"]
     list_filter = ["provenance", "organization"]
     search_fields = ["name", "organization", "office", "email"]

@@ -8,6 +8,7 @@ from django.conf import settings
 SNAPSHOT = settings.BASE_DIR / "fixtures" / "peru-2021-01-19.json"
 SEED = settings.BASE_DIR / "tests" / "fixtures" / "epa-collaboration-peru-2021-01-19.txt"
 PERU_PAGE = "/international-cooperation/epa-collaboration-peru/"
+ARCHIVED_PERU_PAGE = "/archive/2021-01-19/international-cooperation/epa-collaboration-peru/"
 
 BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "address", "br", "dt", "dd", "div", "section", "nav", "ul", "ol"}
 VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}

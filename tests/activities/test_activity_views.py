@@ -1,16 +1,15 @@
 import datetime
-import io
 import re
 from html import unescape
 
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from activities.models import Activity, Section, Theme
-from tests.html import SNAPSHOT, FilterChoices, Page, words
+from tests.content import load_peru_as_live_version
+from tests.html import FilterChoices, Page, words
 
 
 def listed(testcase, response):
@@ -47,7 +46,7 @@ def add_activities(count, *, themes=(), year=2015, slug="extra"):
 class ActivityListTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def test_all_published_activities_newest_first_undated_last(self):
         rows = listed(self, self.client.get("/activities/"))
@@ -259,7 +258,7 @@ class ActivityListTests(TestCase):
 class ActivityDetailTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def test_shows_text_date_themes_partners_and_where_it_is_printed(self):
         response = self.client.get("/activities/peru-2020-03-raura-mine-inspections-webinar/")
@@ -298,7 +297,7 @@ class QueryBudgetTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def queries(self, address, params=None):
         """Queries of a request with an empty cache (facet counts and years computed)."""

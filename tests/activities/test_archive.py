@@ -218,8 +218,11 @@ class SnapshotAdminTests(VersionsTestCase):
                     self.assertNotContains(page, 'name="_save"')
                     self.assertEqual(self.client.post(self.change_url(obj), {"title": "Changed"}).status_code, 403)
         self.assertEqual(Program.objects.get().title, "EPA Collaboration with Peru")
-        refused = services.for_each([activity], services.unpublish, user=self.publisher)
-        self.assertIn("part of a snapshot", refused.failed[0][1])
+        # Its publication is part of what it records, too.
+        refused = services.for_each([self.snapshot, activity], services.unpublish, user=self.publisher)
+        self.assertEqual(len(refused.failed), 2)
+        self.assertIn("the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only", refused.failed[1][1])
+        self.assertTrue(Program.objects.get().is_published)
 
     def test_preview_shows_each_versions_own_record_of_an_activity(self):
         live = self.start_published_live_version()

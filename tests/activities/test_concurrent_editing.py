@@ -1,6 +1,7 @@
 """No lost edits: every admin form and action carries the revision it was read
 at, and a save based on an older one is refused, saying who changed what."""
 
+import datetime
 import re
 import threading
 from html.parser import HTMLParser
@@ -180,8 +181,8 @@ class ChangeFormTests(TestCase):
         self.assertEqual(LogEntry.objects.get(user=self.editor).get_change_message(), "No fields changed.")
 
     def test_a_view_only_form_carries_no_revision(self):
-        snapshot_part = Activity.objects.get(slug=LITTER)
-        Program.objects.update(archived_on="2021-01-19")  # the page, and so its parts, read-only
+        snapshot = services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1))
+        snapshot_part = snapshot.activities.get(slug=LITTER)  # read-only, as its page
         browser = Browser(self, self.editor)
         self.assertNotIn("revision", browser.open(snapshot_part))
         self.assertNotContains(browser.client.get(browser.url), "Revision")

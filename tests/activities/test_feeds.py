@@ -1,11 +1,10 @@
-import io
 import xml.etree.ElementTree as ET
 
-from django.core.management import call_command
 from django.test import TestCase
 
 from activities.models import Activity
-from tests.html import SNAPSHOT, Page
+from tests.content import load_peru_as_live_version
+from tests.html import Page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -13,7 +12,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 class ActivityFeedTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def entries(self, address, params=None):
         response = self.client.get(address, params or {})

@@ -4,12 +4,16 @@ import tempfile
 from pathlib import Path
 
 from django.core import serializers
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Agreement, Contact, Partner
+from tests.activities.test_publishing import RAURA, staff_user
 from tests.html import PERU_PAGE, SNAPSHOT
+
+ARCHIVE = "/archive/2021-01-19" + PERU_PAGE
 
 CONTENT_MODELS = [Program, Section, Activity, Theme, Partner, Agreement, Contact]
 
@@ -25,6 +29,24 @@ def load(path, *options):
     out = io.StringIO()
     call_command("load_snapshot", str(path), *options, stdout=out)
     return out.getvalue()
+
+
+def write_fixture(records, name="peru-2021-01-19.json"):
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def dated(records, date):
+    """``records`` as a snapshot of another date."""
+    for record in records:
+        fields = record["fields"]
+        if record["model"] == "activities.program":
+            fields["archived_on"] = date
+        for name in ("program", "section", "parent", "printed_in"):
+            if isinstance(fields.get(name), list):
+                fields[name] = [*fields[name][:-1], date]
+    return records
 
 
 class SnapshotFileTests(TestCase):
@@ -92,25 +114,24 @@ class LoadSnapshotTests(TestCase):
         self.assertEqual(database_state(), before)
         self.assertIn("activities.activity: 0 created, 0 updated, 17 unchanged", output)
 
-    def test_a_changed_snapshot_is_refused_unless_replace_is_given(self):
-        load(SNAPSHOT)
-        Program.objects.update(intro="Changed by an editor.")
-        with self.assertRaisesMessage(
-            CommandError,
-            "record 13 (activities.program 'epa-collaboration-peru'): differs from the snapshot of 2021-01-19 "
-            "already in the database (1 records would change); load with --replace to overwrite that snapshot",
-        ):
-            load(SNAPSHOT)
-        self.assertEqual(Program.objects.get().intro, "Changed by an editor.", "nothing was loaded")
-        output = load(SNAPSHOT, "--replace")
-        self.assertIn("activities.program: 0 created, 1 updated", output)
-        self.assertTrue(Program.objects.get().intro.startswith("The U.S.-Peru Trade Promotion Agreement"))
-
     def test_plain_loaddata_works_too(self):
         call_command("loaddata", str(SNAPSHOT), verbosity=0)
         self.assertEqual(Activity.objects.count(), 17)
         response = self.client.get(PERU_PAGE)
         self.assertContains(response, "Megacities Partnership for the Lima-Callao Region")
+        before = database_state()
+        call_command("loaddata", str(SNAPSHOT), verbosity=0)  # the same records again: nothing changes
+        self.assertEqual(database_state(), before)
+
+    def test_a_reference_further_down_the_file_is_no_difference_when_loaded_again(self):
+        records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        printed = next(r for r in records if r["model"] == "activities.activity" and r["fields"]["printed_in"])
+        records.remove(printed)
+        target = next(i for i, r in enumerate(records) if r["fields"].get("slug") == printed["fields"]["printed_in"][0])
+        records.insert(target, printed)  # now before the activity it is printed in
+        path = write_fixture(records)
+        load(path)
+        self.assertIn("activities.activity: 0 created, 0 updated, 17 unchanged", load(path))
 
 
 class BrokenSnapshotTests(TestCase):
@@ -208,8 +229,176 @@ class BrokenSnapshotTests(TestCase):
         self.assertIn("fixtures/no-such-snapshot.json: cannot be read", str(refused.exception))
 
     def test_a_record_that_breaks_a_database_rule_is_refused(self):
+        dated(self.records, "2022-06-01")  # a new snapshot: its records are written, then checked
         index = self.record_index("activities.section", "past-activities")
         fields = self.records[index]["fields"]
         fields["parent"] = [fields["anchor"], *fields["program"]]
         # The database's own rule refuses it; its name says which rule.
         self.assert_refused(self.write(self.records), f"record {index + 1}", "'past-activities'", "section_not_own_parent")
+
+
+class SnapshotDifferenceTests(TestCase):
+    """A snapshot already in the database does not change: a file that differs
+    from it is refused whole, unless a Publisher replaces it on purpose."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load(SNAPSHOT)
+        cls.editor = staff_user("editor", "Editors")
+        cls.publisher = staff_user("publisher", "Publishers")
+
+    def setUp(self):
+        self.records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        self.before = database_state()
+
+    def record(self, model, key):
+        fields = ("slug", "anchor")
+        return next(r for r in self.records if r["model"] == model and key in map(r["fields"].get, fields))
+
+    def assert_refused(self, path, *expected, options=()):
+        with self.assertRaises(CommandError) as refused:
+            load(path, *options)
+        message = str(refused.exception)
+        for fragment in expected:
+            self.assertIn(fragment, message)
+        self.assertIn("Nothing was loaded", message)
+        self.assertEqual(database_state(), self.before)
+        return message
+
+    def test_a_changed_record_is_refused_naming_it(self):
+        self.record("activities.program", "epa-collaboration-peru")["fields"]["intro"] = "Changed in the file."
+        message = self.assert_refused(
+            write_fixture(self.records),
+            "record 13 (activities.program 'epa-collaboration-peru'): differs from the snapshot "
+            "“EPA Collaboration with Peru” of 2021-01-19 already in the database (1 difference in all).",
+            "a Publisher loads the file with --replace --user",
+        )
+        self.assertNotIn("Changed in the file.", self.client.get(ARCHIVE).content.decode(), message)
+
+    def test_new_records_for_the_snapshot_date_are_differences(self):
+        page = ["epa-collaboration-peru", "2021-01-19"]
+        template = self.record("activities.activity", "peru-2016-09-marine-litter-pilot")
+        for n in range(50):
+            added = json.loads(json.dumps(template))
+            added["fields"].update(slug=f"generated-{n}", order=1000 + n, text=f"A generated workshop, number {n}.")
+            self.records.append(added)
+        section = {"program": page, "anchor": "news", "title": "News"}
+        self.records.append({"model": "activities.section", "fields": section})
+        self.assert_refused(
+            write_fixture(self.records),
+            "record 39 (activities.activity 'generated-0'): is not in the snapshot “EPA Collaboration with Peru” "
+            "of 2021-01-19 already in the database (51 differences in all)",
+        )
+        self.assertEqual(Activity.objects.count(), 17)
+
+    def test_records_the_file_lacks_are_differences(self):
+        self.records.remove(self.record("activities.activity", "peru-2016-09-marine-litter-pilot"))
+        self.assert_refused(
+            write_fixture(self.records),
+            "activities.activity 'peru-2016-09-marine-litter-pilot' of the snapshot “EPA Collaboration with Peru” "
+            "of 2021-01-19 is in the database but not in the file (1 difference in all)",
+        )
+
+    def test_replace_needs_a_publisher_named_with_user(self):
+        self.record("activities.program", "epa-collaboration-peru")["fields"]["intro"] = "Changed in the file."
+        path = write_fixture(self.records)
+        self.assert_refused(path, "--replace needs --user naming a Publisher", options=["--replace"])
+        self.assert_refused(path, "--user: there is no user 'nobody'", options=["--replace", "--user", "nobody"])
+        self.assert_refused(path, "Only Publishers may replace a snapshot: editor is not one.",
+                            options=["--replace", "--user", "editor"])
+
+    def test_a_publisher_replaces_the_snapshot_with_exactly_what_the_file_holds(self):
+        self.record("activities.program", "epa-collaboration-peru")["fields"]["intro"] = "Replaced in the file."
+        self.records.remove(self.record("activities.activity", "peru-2016-09-marine-litter-pilot"))
+        raura = self.record("activities.activity", RAURA)["fields"]
+        raura["themes"] = [["mercury"]]
+        added = json.loads(json.dumps(self.record("activities.activity", RAURA)))
+        added["fields"].update(slug="peru-2020-04-added-workshop", text="An added workshop.", order=99)
+        self.records.append(added)
+        path = write_fixture(self.records)
+        output = load(path, "--replace", "--user", "publisher")
+        self.assertIn("activities.activity: 1 created, 1 updated, 15 unchanged, 1 removed", output)
+        self.assertIn("activities.program: 0 created, 1 updated", output)
+        snapshot = Program.objects.get()
+        self.assertEqual(snapshot.intro, "Replaced in the file.")
+        self.assertEqual(set(Activity.objects.get(slug=RAURA).themes.values_list("slug", flat=True)), {"mercury"})
+        self.assertFalse(Activity.objects.filter(slug="peru-2016-09-marine-litter-pilot").exists())
+        self.assertContains(self.client.get(ARCHIVE), "Replaced in the file.")
+        self.assertContains(self.client.get(ARCHIVE), "An added workshop.")
+        # Every change is in the history, with the file and the Publisher.
+        reason = "Loaded from peru-2021-01-19.json with --replace"
+        removed = Activity.history.get(slug="peru-2016-09-marine-litter-pilot", history_type="-")
+        changed = snapshot.history.latest("history_date")
+        created = Activity.history.get(slug="peru-2020-04-added-workshop")
+        for entry, kind in ((removed, "-"), (changed, "~"), (created, "+")):
+            self.assertEqual((entry.history_type, entry.history_user, entry.history_change_reason),
+                             (kind, self.publisher, reason))
+        # The same file again changes nothing and writes no history, with or without --replace.
+        state, entries = database_state(), Activity.history.count() + Program.history.count()
+        again = load(path, "--replace", "--user", "publisher")
+        self.assertIn("activities.activity: 0 created, 0 updated, 17 unchanged", again)
+        load(path)
+        self.assertEqual((database_state(), Activity.history.count() + Program.history.count()), (state, entries))
+
+    def test_a_replacing_file_holds_the_whole_snapshot(self):
+        self.records.remove(self.record("activities.section", "megacities-partnership"))
+        # Its activities are still in the file, and refer to the section in the database.
+        self.assert_refused(
+            write_fixture(self.records),
+            "refers to activities.section 'megacities-partnership' of the snapshot “EPA Collaboration with Peru” "
+            "of 2021-01-19, which the file does not hold: a file that replaces a snapshot holds all of it",
+            options=["--replace", "--user", "publisher"],
+        )
+
+
+class LoaddataTests(TestCase):
+    """Django's own loaddata keeps the same rule: a new snapshot loads, an existing one does not change."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("loaddata", str(SNAPSHOT), verbosity=0)
+
+    def setUp(self):
+        self.records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        # A new record first, so that a load that did not roll back would leave it behind.
+        self.records.insert(0, {"model": "activities.theme", "fields": {"slug": "new-theme", "name": "New theme"}})
+        self.before = database_state()
+
+    def assert_refused(self, *expected):
+        with self.assertRaises(CommandError) as refused:
+            call_command("loaddata", str(write_fixture(self.records)), verbosity=0)
+        for fragment in expected:
+            self.assertIn(fragment, str(refused.exception))
+        self.assertEqual(database_state(), self.before)
+        self.assertFalse(Theme.objects.filter(slug="new-theme").exists())
+
+    def test_a_fixture_that_changes_the_snapshot_is_refused_whole(self):
+        activity = next(r for r in self.records if r["fields"].get("slug") == RAURA)
+        activity["fields"]["text"] = "Changed by loaddata."
+        self.assert_refused(
+            "Cannot change the activity “EPA Region 9 staff participated in a successful webinar",
+            "the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only",
+            "Start a live draft", "load_snapshot --replace", "Nothing was loaded",
+        )
+
+    def test_a_fixture_that_adds_to_the_snapshot_is_refused_whole(self):
+        added = json.loads(json.dumps(next(r for r in self.records if r["fields"].get("slug") == RAURA)))
+        added["fields"]["slug"] = "peru-2020-04-added-workshop"
+        self.records.append(added)
+        self.assert_refused("Cannot add the activity", "of 2021-01-19 is read-only")
+
+    def test_a_fixture_that_changes_links_of_the_snapshot_is_refused_whole(self):
+        activity = next(r for r in self.records if r["fields"].get("slug") == RAURA)
+        activity["fields"]["themes"] = [["mercury"]]
+        self.assert_refused("Cannot change the themes of the activity", "of 2021-01-19 is read-only")
+
+    def test_a_fixture_for_a_new_date_loads_and_is_then_read_only(self):
+        call_command("loaddata", str(write_fixture(dated(self.records, "2022-06-01"))), verbosity=0)
+        later = Program.objects.get(archived_on="2022-06-01")
+        self.assertEqual(later.activities.count(), 17)
+        self.assertEqual(later.activities.filter(themes__isnull=False).distinct().count(), 17)
+        self.assertEqual(self.client.get("/archive/2022-06-01" + PERU_PAGE).status_code, 200)
+        activity = later.activities.get(slug=RAURA)
+        activity.text = "Changed afterwards."
+        with self.assertRaisesMessage(PermissionDenied, "of 2022-06-01 is read-only"):
+            activity.save()

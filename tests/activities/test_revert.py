@@ -1,6 +1,8 @@
 """Revert cannot publish: it restores content only, shows first what will
 change, and needs the permission to change the item as it is now."""
 
+import datetime
+
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.test import TestCase
@@ -139,10 +141,10 @@ class RevertTests(TestCase):
         self.assertTrue(LogEntry.objects.filter(user=self.editor, change_message=latest.history_change_reason).exists())
 
     def test_no_one_reverts_a_part_of_a_snapshot(self):
-        litter = Activity.objects.get(slug=LITTER)
+        Activity.objects.filter(slug=LITTER).update(text="Changed before the freeze.")
+        snapshot = services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1))
+        litter = snapshot.activities.get(slug=LITTER)
         first = litter.history.earliest("history_date")
-        Activity.objects.filter(pk=litter.pk).update(text="Changed before the freeze.")
-        Program.objects.update(archived_on="2021-01-19")
         for user in (self.editor, self.publisher):
             self.client.force_login(user)
             page = self.client.get(revert_url(litter, first))

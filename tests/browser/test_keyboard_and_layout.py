@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from activities.models import Activity, Section
+from activities import services
+from activities.models import Activity, Program, Section
 from coop_site.models import Message
 from tests.browser.pages import PUBLIC_PAGES
 from tests.html import PERU_PAGE
@@ -81,11 +82,15 @@ def test_the_filter_form_works_by_keyboard_alone(site, page):
 
 
 def add_activities(count):
-    section = Section.objects.get(anchor="past-activities")
+    """``count`` activities more, in a published live version started from
+    the snapshot (which does not change)."""
+    live = services.start_live_version(Program.objects.get())
+    Program.objects.filter(pk=live.pk).update(status="published")
+    section = Section.objects.get(program=live, anchor="past-activities")
     Activity.objects.bulk_create(
-        Activity(program=section.program, section=section, slug=f"extra-{n}", title=f"Extra activity {n}",
+        Activity(program=live, section=section, slug=f"extra-{n}", title=f"Extra activity {n}",
                  text=f"Extra {n}.", date=datetime.date(2015, 1, 1), status="published", order=100 + n)
-        for n in range(30)
+        for n in range(count)
     )
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from unittest import mock
 
 import redis
@@ -26,7 +27,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from activities import services
-from activities.models import Activity, Program, Theme
+from activities.models import Activity, Theme
 from coop_site import cache_versions, page_cache
 from coop_site.logging import JsonFormatter
 from coop_site.models import ContentVersion, Message
@@ -35,7 +36,8 @@ from partners.models import Partner
 from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
 from tests.coop_site.test_contact import VALID
 from tests.forms import admin_form_data
-from tests.html import PERU_PAGE, SNAPSHOT
+from tests.content import load_peru_as_live_version
+from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT
 
 
 def production_environment(**extra):
@@ -192,7 +194,7 @@ class StaticFileTests(SimpleTestCase):
 class PageCacheTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()  # the version editors change (a snapshot does not change)
         cls.publisher = staff_user("publisher", "Publishers")
 
     def setUp(self):
@@ -225,16 +227,10 @@ class PageCacheTests(TestCase):
         self.assertEqual(response.status_code, 304)
         self.assertEqual(response.content, b"")
 
-    def start_live_version(self):
-        """The snapshot is read-only: editors work on a published live copy."""
-        live = services.start_live_version(Program.objects.get(), user=self.publisher)
-        services.publish(live, user=self.publisher)
-
     def test_an_admin_edit_shows_on_the_next_request(self):
-        self.start_live_version()
         self.visit()
         self.client.force_login(self.publisher)
-        activity = Activity.objects.get(slug=LITTER, program__archived_on=None)
+        activity = Activity.objects.get(slug=LITTER)
         url = reverse("admin:activities_activity_change", args=[activity.pk])
         data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
         data["text"] = "Corrected in the admin."
@@ -244,27 +240,27 @@ class PageCacheTests(TestCase):
 
     def test_publishing_and_unpublishing_show_on_the_next_request(self):
         self.assertContains(self.visit(f"/activities/{RAURA}/"), "Raura")
-        self.start_live_version()
-        live_raura = Activity.objects.get(slug=RAURA, program__archived_on=None)
-        services.unpublish(live_raura, user=self.publisher)
+        raura = Activity.objects.get(slug=RAURA)
+        services.unpublish(raura, user=self.publisher)
         self.assertEqual(self.visit(f"/activities/{RAURA}/").status_code, 404)
         self.assertNotContains(self.visit(), "Raura Mine")
-        services.publish(live_raura, user=self.publisher)
+        services.publish(raura, user=self.publisher)
         self.assertContains(self.visit(), "Raura Mine")
 
-    def test_a_snapshot_loaded_by_command_shows_on_the_next_request(self):
-        self.visit()
+    def test_a_snapshot_loaded_or_replaced_by_command_shows_on_the_next_request(self):
+        self.assertEqual(self.visit(ARCHIVED_PERU_PAGE).status_code, 404)
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        self.assertContains(self.visit(ARCHIVED_PERU_PAGE), "Raura Mine")
         fixture = json.loads(SNAPSHOT.read_text())
         for record in fixture:
             if record["model"] == "activities.program":
-                record["fields"]["intro"] = "An introduction from a reloaded snapshot."
-        path = settings.BASE_DIR / "tests" / "fixtures" / "changed-snapshot.json"
-        try:
+                record["fields"]["intro"] = "An introduction from a replaced snapshot."
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "changed-snapshot.json"
             path.write_text(json.dumps(fixture))
-            call_command("load_snapshot", str(path), "--replace", stdout=io.StringIO())
-        finally:
-            path.unlink()
-        self.assertContains(self.visit(), "An introduction from a reloaded snapshot.")
+            call_command("load_snapshot", str(path), "--replace", "--user", self.publisher.username,
+                         stdout=io.StringIO())
+        self.assertContains(self.visit(ARCHIVED_PERU_PAGE), "An introduction from a replaced snapshot.")
 
     def test_a_change_in_plain_sql_shows_on_the_next_request(self):
         # The database moves the version on, whatever wrote: here no Django model at all.
@@ -471,7 +467,7 @@ class RedisOutageTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def setUp(self):
         page_cache._SharedWithCopies.unreachable_until = 0.0  # each test meets the outage afresh

@@ -1,12 +1,11 @@
-import io
 import xml.etree.ElementTree as ET
 
-from django.core.management import call_command
 from django.test import TestCase
 
 from activities.models import Activity, Program
 from partners.models import Partner
-from tests.html import PERU_PAGE, SNAPSHOT
+from tests.content import load_peru_as_live_version
+from tests.html import PERU_PAGE
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -14,7 +13,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 class SitemapTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def addresses(self):
         index = ET.fromstring(self.client.get("/sitemap.xml").content)

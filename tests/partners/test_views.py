@@ -1,17 +1,16 @@
-import io
 
-from django.core.management import call_command
 from django.test import TestCase
 
 from activities.models import Activity
 from partners.models import Partner
-from tests.html import SNAPSHOT, Page
+from tests.content import load_peru_as_live_version
+from tests.html import Page
 
 
 class PartnerPagesTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        load_peru_as_live_version()
 
     def test_partner_list_and_detail_with_exit_link(self):
         page = Page(self.client.get("/partners/").content.decode())

@@ -1,0 +1,285 @@
+import datetime
+import io
+
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.test import TestCase
+from django.urls import reverse
+
+from activities import services, snapshot_rules
+from activities.models import Activity, Program, Section, Theme
+from activities.snapshot_rules import SnapshotChangeRefused
+from partners.models import Agreement, Contact, Partner
+from tests.activities.test_load_snapshot import database_state
+from tests.activities.test_publishing import LITTER, RAURA, staff_user
+from tests.forms import admin_action, confirm
+from tests.html import SNAPSHOT
+
+SNAPSHOT_NAMED = "the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only"
+
+
+class SnapshotRulesTestCase(TestCase):
+    """The 2021 snapshot, and a live version started from it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        cls.snapshot = Program.objects.get()
+        cls.publisher = staff_user("publisher", "Publishers")
+        cls.editor = staff_user("editor", "Editors")
+        cls.live = services.start_live_version(cls.snapshot, user=cls.publisher)
+
+    def setUp(self):
+        self.activity = Activity.objects.get(program=self.snapshot, slug=RAURA)
+        self.section = Section.objects.get(program=self.snapshot, anchor="highlights")
+        self.live_activity = Activity.objects.get(program=self.live, slug=RAURA)
+        self.live_section = Section.objects.get(program=self.live, anchor="highlights")
+        self.before = database_state()
+
+    def refused(self, *fragments, named=SNAPSHOT_NAMED):
+        """Asserts that the block is refused in words, and that nothing changed."""
+        test = self
+
+        class Refused:
+            def __enter__(self):
+                self.raised = test.assertRaises(SnapshotChangeRefused)
+                self.raised.__enter__()
+                # A block of its own, as a caller's transaction would be.
+                self.atomic = transaction.atomic()
+                self.atomic.__enter__()
+
+            def __exit__(self, *exc_info):
+                self.atomic.__exit__(*exc_info)
+                handled = self.raised.__exit__(*exc_info)
+                message = str(self.raised.exception)
+                for fragment in (*fragments, named, "start a live draft from the snapshot",
+                                 "load_snapshot --replace --user"):
+                    test.assertIn(fragment, message)
+                test.assertEqual(database_state(), test.before, "the database is as it was")
+                return handled
+
+        return Refused()
+
+
+class ModelWritesTests(SnapshotRulesTestCase):
+    def test_save_of_a_page_section_or_activity_is_refused(self):
+        for obj, field in ((self.snapshot, "intro"), (self.section, "intro"), (self.activity, "text")):
+            with self.subTest(obj=obj), self.refused(f"Cannot change the {obj._meta.verbose_name}"):
+                setattr(obj, field, "Changed.")
+                obj.save()
+
+    def test_a_publication_change_is_refused(self):
+        self.snapshot.status = "draft"
+        with self.refused("Cannot change the program"):
+            self.snapshot.save(update_fields=["status"])
+
+    def test_adding_a_section_or_an_activity_is_refused(self):
+        with self.refused("Cannot add the section"):
+            Section.objects.create(program=self.snapshot, anchor="news", title="News")
+        with self.refused("Cannot add the activity"):
+            Activity.objects.create(section=self.section, slug="peru-new", text="New.")
+        # A live activity put into one of the snapshot's sections would be printed on the archived page.
+        with self.refused("Cannot move the activity “EPA Region 9 staff participated in a successful webinar"):
+            self.live_activity.section = self.section
+            self.live_activity.save()
+
+    def test_moving_a_record_out_of_a_snapshot_is_refused(self):
+        with self.refused("Cannot change the activity"):
+            self.activity.program, self.activity.section = self.live, self.live_section
+            self.activity.slug = "peru-moved"
+            self.activity.save()
+
+    def test_dating_a_live_version_or_undating_a_snapshot_is_refused(self):
+        with self.refused("Cannot date the live version “EPA Collaboration with Peru”",
+                          named="the snapshot “EPA Collaboration with Peru” of 2026-01-01 is read-only"):
+            self.live.archived_on = datetime.date(2026, 1, 1)
+            self.live.save()
+        with self.refused("Cannot add the program"):
+            Program.objects.create(slug="epa-collaboration-chile", archived_on=datetime.date(2021, 1, 19),
+                                   title="EPA Collaboration with Peru", intro="x")
+        with self.refused("Cannot change the program"):
+            self.snapshot.archived_on = None
+            self.snapshot.save()
+
+    def test_delete_is_refused(self):
+        for obj in (self.activity, self.section, self.snapshot):
+            with self.subTest(obj=obj), self.refused(f"Cannot delete the {obj._meta.verbose_name}"):
+                obj.delete()
+
+    def test_a_raw_save_that_changes_a_record_is_refused_and_an_unchanged_one_passes(self):
+        self.activity.save_base(raw=True)
+        self.assertEqual(database_state(), self.before)
+        with self.refused("Cannot change the activity"):
+            self.activity.text = "Changed by a raw save."
+            self.activity.save_base(raw=True)
+
+
+class QuerySetWritesTests(SnapshotRulesTestCase):
+    def test_update_is_refused(self):
+        for queryset in (Program.objects.all(), Section.objects.filter(program=self.snapshot),
+                         Activity.objects.filter(slug=RAURA)):
+            with self.subTest(model=queryset.model), self.refused("Cannot update"):
+                queryset.update(status="draft")
+
+    def test_update_into_a_snapshot_is_refused(self):
+        with self.refused("Cannot update activities"):
+            Activity.objects.filter(pk=self.live_activity.pk).update(section=self.section)
+        with self.refused("Cannot update activities"):
+            Activity.objects.filter(pk=self.live_activity.pk).update(program_id=self.snapshot.pk)
+        with self.refused("Cannot update programs", named="“EPA Collaboration with Peru” of 2026-01-01 is read-only"):
+            Program.objects.filter(pk=self.live.pk).update(archived_on="2026-01-01")
+
+    def test_bulk_update_and_bulk_create_are_refused(self):
+        self.activity.text = "Changed in bulk."
+        with self.refused("Cannot update activities"):
+            Activity.objects.bulk_update([self.activity], ["text"])
+        with self.refused("Cannot add activities"):
+            Activity.objects.bulk_create([Activity(program=self.snapshot, section=self.section, slug="x", text="X.")])
+        with self.refused("Cannot add sections"):
+            Section.objects.bulk_create([Section(program=self.snapshot, anchor="news")])
+        with self.refused("Cannot add programs", named="the snapshot “X” of 2020-01-01 is read-only"):
+            Program.objects.bulk_create([Program(slug="x", archived_on="2020-01-01", title="X", intro="x")])
+
+    def test_delete_is_refused(self):
+        with self.refused("Cannot delete activities"):
+            Activity.objects.filter(slug=LITTER).delete()
+        with self.refused("Cannot delete programs"):
+            Program.objects.all().delete()
+
+    def test_the_live_version_is_written_as_before(self):
+        Activity.objects.filter(program=self.live).update(status="draft")
+        Activity.objects.filter(pk=self.live_activity.pk).delete()
+        Section.objects.bulk_create([Section(program=self.live, anchor="news", title="News")])
+        self.assertEqual(Activity.objects.filter(program=self.live, status="draft").count(), 16)
+        self.assertEqual(Activity.objects.filter(program=self.snapshot, status="published").count(), 17)
+
+
+class LinkTests(SnapshotRulesTestCase):
+    def test_links_are_refused_from_either_side(self):
+        mercury, oefa = Theme.objects.get(slug="mercury"), Partner.objects.get(slug="oefa")
+        agreement = Agreement.objects.get(slug="us-peru-tpa")
+        changes = [
+            ("Cannot change the themes of the activity", lambda: self.activity.themes.add(mercury)),
+            ("Cannot change the themes of the activity", lambda: self.activity.themes.set([mercury])),
+            ("Cannot change the themes of the activity", lambda: self.activity.themes.clear()),
+            ("Cannot change the partners of the activity", lambda: self.activity.partners.remove(oefa)),
+            ("Cannot change the activities of the theme", lambda: mercury.activities.add(self.activity)),
+            ("Cannot change the activities of the partner", lambda: oefa.activities.clear()),
+            ("Cannot change the agreements of the program", lambda: self.snapshot.agreements.clear()),
+            ("Cannot change the programs of the agreement", lambda: agreement.programs.remove(self.snapshot)),
+        ]
+        for fragment, change in changes:
+            with self.subTest(fragment), self.refused(fragment):
+                change()
+
+    def test_setting_the_same_links_again_passes(self):
+        self.activity.themes.set(list(self.activity.themes.all()))
+        self.activity.themes.add(*self.activity.themes.all())
+        self.assertEqual(database_state(), self.before)
+
+    def test_a_record_a_snapshot_uses_cannot_be_deleted(self):
+        for obj in (Theme.objects.get(slug="mercury"), Partner.objects.get(slug="oefa"),
+                    Agreement.objects.get(slug="us-peru-tpa"), Contact.objects.get()):
+            with self.subTest(obj=obj), self.assertRaisesMessage(SnapshotChangeRefused, SNAPSHOT_NAMED):
+                with transaction.atomic():
+                    obj.delete()
+        self.assertEqual(database_state(), self.before)
+        unused = Theme.objects.create(slug="unused", name="Unused")
+        unused.delete()
+
+    def test_the_admin_says_which_snapshot_keeps_a_theme(self):
+        self.client.force_login(self.publisher)
+        mercury = Theme.objects.get(slug="mercury")
+        url = reverse("admin:activities_theme_delete", args=[mercury.pk])
+        page = self.client.get(url)
+        self.assertContains(page, "used by the snapshot “EPA Collaboration with Peru” of 2021-01-19")
+        self.client.post(url, {"post": "yes"})
+        self.assertTrue(Theme.objects.filter(pk=mercury.pk).exists())
+
+
+class AllowedTests(SnapshotRulesTestCase):
+    def test_services_write_inside_their_allowance_only(self):
+        later = services.freeze_snapshot(
+            Program.objects.get(pk=services.publish(self.live, user=self.publisher).pk),
+            archived_on=datetime.date(2026, 11, 25), user=self.publisher,
+        )
+        self.assertEqual(later.activities.count(), 17)
+        # Once made, the new snapshot is read-only too.
+        with self.assertRaisesMessage(SnapshotChangeRefused, "of 2026-11-25 is read-only"), transaction.atomic():
+            later.activities.update(text="Changed.")
+        with snapshot_rules.writable((later.slug, later.archived_on)):
+            later.activities.filter(slug=RAURA).update(text="Changed under the allowance.")
+        with self.assertRaises(SnapshotChangeRefused), transaction.atomic():
+            later.activities.update(text="Changed again.")
+
+    def test_a_publisher_deletes_a_whole_snapshot_its_parts_never_alone(self):
+        for user in (self.editor, self.publisher):
+            self.client.force_login(user)
+            url = reverse("admin:activities_activity_delete", args=[self.activity.pk])
+            self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 403)
+        self.assertEqual(database_state(), self.before)
+        self.client.post(reverse("admin:activities_program_delete", args=[self.snapshot.pk]), {"post": "yes"})
+        self.assertFalse(Program.objects.filter(pk=self.snapshot.pk).exists())
+        self.assertEqual(Activity.objects.count(), 17, "the live version's")
+        self.assertTrue(Theme.objects.filter(slug="mercury").exists())
+
+    def test_a_publisher_deletes_snapshots_from_the_list_too(self):
+        self.client.force_login(self.publisher)
+        changelist = reverse("admin:activities_program_changelist")
+        confirmation = admin_action(self.client, changelist, "delete_selected", [self.snapshot.pk], follow=True)
+        confirm(self.client, changelist, confirmation, form_id="delete-confirmation")
+        self.assertEqual(list(Program.objects.all()), [self.live])
+
+    def test_no_one_dates_a_page_in_the_admin(self):
+        self.client.force_login(self.publisher)
+        page = self.client.get(reverse("admin:activities_program_add")).content.decode()
+        self.assertNotIn('name="archived_on"', page)
+
+
+class DatabaseRuleTests(SnapshotRulesTestCase):
+    """On PostgreSQL the database refuses plain SQL too (migration 0007)."""
+
+    def setUp(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("the database rule exists on PostgreSQL only")
+        super().setUp()
+
+    def execute(self, sql, *params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def test_plain_sql_cannot_change_a_snapshot(self):
+        agreement = Agreement.objects.create(slug="us-peru-new", title="A new agreement")
+        self.before = database_state()
+        statements = [
+            ("UPDATE activities_activity SET text = 'Changed.' WHERE id = %s", self.activity.pk),
+            ("UPDATE activities_program SET status = 'draft' WHERE id = %s", self.snapshot.pk),
+            ("DELETE FROM activities_section WHERE id = %s", self.section.pk),
+            ("DELETE FROM activities_activity_themes WHERE activity_id = %s", self.activity.pk),
+            ("UPDATE activities_activity SET section_id = %s WHERE id = %s", self.section.pk, self.live_activity.pk),
+            ("INSERT INTO activities_program_agreements (program_id, agreement_id) VALUES (%s, %s)",
+             self.snapshot.pk, agreement.pk),
+            ("INSERT INTO activities_section (program_id, anchor, title, intro, list_style, exit_notice, top_of_page, "
+             "\"order\", status, provenance, provenance_note) "
+             "VALUES (%s, 'news', 'News', '', 'none', false, false, 0, 'draft', 'added', '')", self.snapshot.pk),
+        ]
+        for sql, *params in statements:
+            with self.subTest(sql), self.assertRaisesMessage(IntegrityError, "epa-collaboration-peru of 2021-01-19"):
+                with transaction.atomic():
+                    self.execute(sql, *params)
+        with self.assertRaisesMessage(IntegrityError, "epa-collaboration-peru of 2026-01-01 is read-only"):
+            with transaction.atomic():
+                self.execute("UPDATE activities_program SET archived_on = '2026-01-01' WHERE id = %s", self.live.pk)
+        self.assertEqual(database_state(), self.before)
+
+    def test_an_unchanged_row_and_the_live_version_pass(self):
+        self.execute("UPDATE activities_activity SET text = text WHERE id = %s", self.activity.pk)
+        self.execute("UPDATE activities_activity SET text = 'Live.' WHERE id = %s", self.live_activity.pk)
+        self.assertEqual(Activity.objects.get(pk=self.live_activity.pk).text, "Live.")
+
+    def test_the_allowance_lasts_as_long_as_its_block(self):
+        with snapshot_rules.writable((self.snapshot.slug, self.snapshot.archived_on)):
+            self.execute("UPDATE activities_activity SET text = 'Allowed.' WHERE id = %s", self.activity.pk)
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            self.execute("UPDATE activities_activity SET text = 'Not any more.' WHERE id = %s", self.activity.pk)
+        self.assertEqual(Activity.objects.get(pk=self.activity.pk).text, "Allowed.")
