@@ -8,17 +8,23 @@ from django.core.management import call_command
 from .html import SNAPSHOT
 
 
-def live_version_fixture(folder):
-    """The 2021 snapshot's fixture with no date: what an archivist would load
-    to start the live version from that text (a snapshot is read-only)."""
-    records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+def dated(records, date):
+    """A snapshot fixture's ``records`` as the version of another date (None:
+    the live version): a page's natural key ends with its date."""
     for record in records:
         fields = record["fields"]
         if record["model"] == "activities.program":
-            fields["archived_on"] = None
+            fields["archived_on"] = date
         for name in ("program", "section", "parent", "printed_in"):
             if isinstance(fields.get(name), list):
-                fields[name] = [*fields[name][:-1], None]  # a page's natural key ends with its date
+                fields[name] = [*fields[name][:-1], date]
+    return records
+
+
+def live_version_fixture(folder):
+    """The 2021 snapshot's fixture with no date: what an archivist would load
+    to start the live version from that text (a snapshot is read-only)."""
+    records = dated(json.loads(SNAPSHOT.read_text(encoding="utf-8")), None)
     path = Path(folder) / "peru-live.json"
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     return path

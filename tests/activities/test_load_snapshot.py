@@ -11,6 +11,7 @@ from django.test import TestCase
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.activities.test_publishing import RAURA, staff_user
+from tests.content import dated
 from tests.html import PERU_PAGE, SNAPSHOT
 
 ARCHIVE = "/archive/2021-01-19" + PERU_PAGE
@@ -35,18 +36,6 @@ def write_fixture(records, name="peru-2021-01-19.json"):
     path = Path(tempfile.mkdtemp()) / name
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def dated(records, date):
-    """``records`` as a snapshot of another date."""
-    for record in records:
-        fields = record["fields"]
-        if record["model"] == "activities.program":
-            fields["archived_on"] = date
-        for name in ("program", "section", "parent", "printed_in"):
-            if isinstance(fields.get(name), list):
-                fields[name] = [*fields[name][:-1], date]
-    return records
 
 
 class SnapshotFileTests(TestCase):

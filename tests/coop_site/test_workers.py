@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import SimpleTestCase
 
 from tests.activities.test_publishing import LITTER, RAURA
+from tests.content import dated
 from tests.coop_site.test_contact import VALID
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
@@ -140,14 +141,7 @@ class MakeRunWorkersTests(SimpleTestCase):
 
     def test_load_snapshot_and_snapshot_commands(self):
         self.warm("/archive/")
-        records = json.loads(SNAPSHOT.read_text())
-        for record in records:  # the same page, archived on another date
-            fields = record["fields"]
-            for name, value in fields.items():
-                if value == "2021-01-19":
-                    fields[name] = "2022-01-19"
-                elif isinstance(value, list) and value[-1:] == ["2021-01-19"]:
-                    fields[name] = [*value[:-1], "2022-01-19"]
+        records = dated(json.loads(SNAPSHOT.read_text()), "2022-01-19")  # the same page, archived later
         self.site.manage("load_snapshot", str(fixture_file(self.site.folder.name, records)))
         self.assert_every_request_contains("/archive/", "2022-01-19", "load_snapshot")
         self.site.manage("snapshot", "peru", "--date", "2026-11-01", "--user", PUBLISHER[0])
