@@ -237,7 +237,7 @@ class AllowedTests(SnapshotRulesTestCase):
 
 
 class DatabaseRuleTests(SnapshotRulesTestCase):
-    """On PostgreSQL the database refuses plain SQL too (migration 0007)."""
+    """On PostgreSQL the database refuses plain SQL too (migration 0009)."""
 
     def setUp(self):
         if connection.vendor != "postgresql":
