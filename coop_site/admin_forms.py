@@ -45,7 +45,8 @@ class RevisionField(forms.Field):
 
 
 class RevisedForm(forms.ModelForm):
-    """The change form of a record: always checked when saved."""
+    """The change form of a record: checked when it would change the record
+    as it is now (a form that holds its current values overwrites nothing)."""
 
     revision = RevisionField()
 
@@ -65,7 +66,7 @@ class RevisedForm(forms.ModelForm):
         return self.fields["revision"].to_python(self["revision"].data)
 
     def checks_revision(self):
-        return self.instance.pk is not None
+        return self.instance.pk is not None and self.has_changed()
 
     def clean(self):
         cleaned_data = super().clean()

@@ -97,6 +97,14 @@ class ContentAdmin(SimpleHistoryAdmin):
     class Media:
         css = {"all": ["css/comparison.css"]}  # a refused save shows the other change word by word
 
+    def save_model(self, request, obj, form, change):
+        # A record none of whose own fields changed (a page's form saved for
+        # its rows) is not written: no new revision for other editors' forms
+        # to trip over, no empty history entry.
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+
     def get_fieldsets(self, request, obj=None):
         # A view-only form has no revision to carry (it would show as a field).
         return with_revisions(super().get_fieldsets(request, obj),

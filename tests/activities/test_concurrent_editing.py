@@ -235,6 +235,23 @@ class PageFormTests(TestCase):
         self.assertEqual(Activity.objects.get(pk=self.raura.pk).text, "Raura, rewritten by the publisher.")
         self.assertEqual(Program.objects.get().intro, "A new introduction.")
 
+    def test_two_editors_changing_different_rows_of_the_page_both_save(self):
+        # Saving the page's form for a row alone leaves the page itself as it
+        # was: the other editor's form is not refused for a change of nothing.
+        page_revision, page_history = self.program.revision, self.program.history.count()
+        litter = Activity.objects.get(slug=LITTER)
+        other = Browser(self, self.publisher)
+        other.open(self.program)
+        row = other.row("activities", self.raura)
+        self.assertEqual(other.save(**{f"activities-{row}-text": "Raura, by the publisher."}).status_code, 302)
+        row = self.page.row("activities", litter)
+        response = self.page.save(**{f"activities-{row}-text": "Litter, by the editor."})
+        self.assertEqual(response.status_code, 302, errors(response))
+        self.assertEqual(Activity.objects.get(pk=self.raura.pk).text, "Raura, by the publisher.")
+        self.assertEqual(Activity.objects.get(pk=litter.pk).text, "Litter, by the editor.")
+        program = Program.objects.get()
+        self.assertEqual((program.revision, program.history.count()), (page_revision, page_history))
+
     def test_an_activity_changed_by_both_is_refused_in_its_row_then_saves(self):
         self.elsewhere.open(self.raura)
         self.elsewhere.save(text="Raura, rewritten by the publisher.")
