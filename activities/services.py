@@ -93,7 +93,7 @@ def revert(item, version, *, user, revision):
             else:
                 setattr(item, model_field.attname, change.new)
         item.full_clean()
-        reason = f"Reverted to the version of {moment(version.history_date)} by {author(version)}."
+        reason = f"Reverted to the version of {moment(version.history_date)}, saved by {author(version)}."
         item._history_user, item._change_reason = user, reason
         item.save()
         for name, related in links.items():
@@ -191,8 +191,8 @@ def _copy_version(program, *, archived_on, status, public_only, user, reason):
     program = Program.objects.get(pk=program.pk)  # the caller's object is left as it is
 
     with transaction.atomic():
-        copy = _copied(program, user=user, reason=reason, archived_on=archived_on, status=status, publish_at=None)
-        copy.agreements.set(agreements)
+        copy = _copied(program, user=user, reason=reason, archived_on=archived_on, status=status, publish_at=None,
+                       links={"agreements": agreements})
         section_ids = {}
         for section in sections:
             if section.parent_id is not None and section.parent_id not in section_ids:
@@ -208,19 +208,18 @@ def _copy_version(program, *, archived_on, status, public_only, user, reason):
             themes, partners, original_pk = list(activity.themes.all()), list(activity.partners.all()), activity.pk
             new = _copied(
                 activity, user=user, reason=reason, program=copy, section_id=section_ids[activity.section_id],
-                printed_in_id=activity_ids.get(activity.printed_in_id),
+                printed_in_id=activity_ids.get(activity.printed_in_id), links={"themes": themes, "partners": partners},
             )
-            new.themes.set(themes)
-            new.partners.set(partners)
             activity_ids[original_pk] = new.pk
         if user is not None:
             LogEntry.objects.log_actions(user.pk, [copy], ADDITION, change_message=reason)
     return copy
 
 
-def _copied(item, *, user, reason, **changes):
+def _copied(item, *, user, reason, links=None, **changes):
     """``item`` saved as a new row with ``changes`` (the object itself becomes
-    the copy); its history names the copy."""
+    the copy) and its many-to-many ``links`` ({field name: objects}); its
+    history names the copy, links included."""
     copy = item
     copy.pk = copy.id = None
     copy._state.adding = True
@@ -229,6 +228,10 @@ def _copied(item, *, user, reason, **changes):
     copy.full_clean()
     copy._history_user, copy._change_reason = user, reason
     copy.save()
+    if links:
+        entry = type(copy).history.filter(id=copy.pk).latest("history_id")
+        for name, linked in links.items():
+            _link(type(copy)._meta.get_field(name), [(copy.pk, obj.pk, entry) for obj in linked])
     return copy
 
 
@@ -476,25 +479,11 @@ class _Loader:
 
     def link(self, model_field, batch, history):
         """The links of one many-to-many field, and their rows in the history entries."""
-        source, target = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
-        through = model_field.remote_field.through
-        rows = [
+        _link(model_field, [
             (instance.pk, pk, entry)
             for (_, instance, m2m), entry in zip(batch, history)
             for pk in dict.fromkeys(m2m.get(model_field.name, []))
-        ]
-        links = through.objects.bulk_create(
-            [through(**{f"{source}_id": owner, f"{target}_id": pk}) for owner, pk, _ in rows], batch_size=500
-        )
-        history_model = _m2m_history_model(model_field)
-        history_model.objects.bulk_create(
-            [
-                # Each history row keeps the id of the link it copies, as the library's own do.
-                history_model(**{"id": link.pk, f"{source}_id": owner, f"{target}_id": pk, "history": entry})
-                for link, (owner, pk, entry) in zip(links, rows)
-            ],
-            batch_size=500,
-        )
+        ])
 
     def finish(self):
         self.insert_new()
@@ -570,6 +559,26 @@ class _Loader:
             obj._history_user, obj._change_reason = self.user, self.reason
             obj.delete()
             self.report.removed[obj._meta.label_lower] += 1
+
+
+def _link(model_field, rows):
+    """Many-to-many links of new records, ``rows`` of (record id, linked id,
+    the record's history entry), with their rows in those history entries:
+    the entries were written with the records, before there were links."""
+    source, target = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
+    through = model_field.remote_field.through
+    links = through.objects.bulk_create(
+        [through(**{f"{source}_id": owner, f"{target}_id": pk}) for owner, pk, _ in rows], batch_size=500
+    )
+    history_model = _m2m_history_model(model_field)
+    history_model.objects.bulk_create(
+        [
+            # Each history row keeps the id of the link it copies, as the library's own do.
+            history_model(**{"id": link.pk, f"{source}_id": owner, f"{target}_id": pk, "history": entry})
+            for link, (owner, pk, entry) in zip(links, rows)
+        ],
+        batch_size=500,
+    )
 
 
 def _m2m_history_model(model_field):

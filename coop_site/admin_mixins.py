@@ -210,8 +210,8 @@ class ContentAdmin(SimpleHistoryAdmin):
             else:
                 state = self.publication_now(obj)
                 left = f" Its publication is left as it is: {state}." if state else ""
-                self.message_user(request, f"Reverted “{obj}” to the version of {moment(version.history_date)} "
-                                           f"by {author(version)}.{left}", messages.SUCCESS)
+                self.message_user(request, f"Reverted “{obj}” to the version of {moment(version.history_date)}, "
+                                           f"saved by {author(version)}.{left}", messages.SUCCESS)
                 return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
                                                     args=[obj.pk]))
             obj = self.get_object(request, unquote(object_id))
@@ -219,7 +219,8 @@ class ContentAdmin(SimpleHistoryAdmin):
         version_values = values(version, fields)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{'Revert' if can_revert else 'View'} “{obj}” to the version of {moment(version.history_date)}",
+            "title": (f"Revert “{obj}” to the version of {moment(version.history_date)}" if can_revert
+                      else f"“{obj}”: the version of {moment(version.history_date)}"),
             "opts": self.opts,
             "object": obj,
             "version": version,

@@ -99,4 +99,4 @@ class HistoryTests(TestCase):
         latest = self.activity.history.latest("history_date")
         self.assertEqual(latest.history_user, self.editor)
         self.assertEqual(latest.history_change_reason,
-                         f"Reverted to the version of {moment(first.history_date)} by a command.")
+                         f"Reverted to the version of {moment(first.history_date)}, saved by a command.")
