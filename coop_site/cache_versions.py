@@ -47,7 +47,13 @@ def current():
     memo = _request_version.get()
     if memo is not None and memo is not _UNSET:
         return memo.number
-    number = _read()
+    try:
+        number = _read()
+    except DatabaseError as error:
+        # The database is down: nothing cached can be vouched for, and the
+        # view answers for itself (/healthz/live 200, /healthz 503).
+        logger.warning("Content version not read (%s); this request is served uncached.", error)
+        number = None
     if memo is _UNSET:
         _request_version.set(_Read(number))
     return number
@@ -74,6 +80,8 @@ def _read():
         # Inside a transaction (a script, a test) the version must count its
         # own changes too, whose triggers wait for the commit: run them now,
         # and let the transaction's next change move the version on again.
+        # (From here to its end, such a transaction's changes lock the row
+        # as they are made; requests, which read outside any, are not held.)
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS content_version IMMEDIATE")
             cursor.execute(f"SELECT set_config('{CHANGED_SETTING}', '', true)")
@@ -227,7 +235,7 @@ def _sqlite_trigger(connection, table, event):
 
 
 def tables_with_triggers(using="default"):
-    """The tables that carry the content-version triggers (for checks and tests)."""
+    """The tables that carry the content-version triggers (for the tests)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

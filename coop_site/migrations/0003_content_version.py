@@ -17,8 +17,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Going back, the triggers must go before the table they write to.
-        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
         migrations.CreateModel(
             name='ContentVersion',
             fields=[
@@ -31,4 +29,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='content_version_one_row')],
             },
         ),
+        # Going back (operations run in reverse), the triggers go before the table they write to.
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
     ]

@@ -388,6 +388,14 @@ class HealthTests(TestCase):
                 response = self.client.get("/healthz")
         self.assertEqual((response.status_code, response.content), (503, b"database unavailable"))
 
+    @override_settings(CACHE_MIDDLEWARE_SECONDS=600)
+    def test_with_the_page_cache_on_a_database_outage_is_a_503_and_the_process_still_lives(self):
+        # The page cache asks the database for the content version first.
+        with mock.patch.object(connection, "cursor", side_effect=OperationalError("connection refused")):
+            with self.assertLogs("coop_site", "WARNING"):
+                statuses = (self.client.get("/healthz").status_code, self.client.get("/healthz/live").status_code)
+        self.assertEqual(statuses, (503, 200))
+
     def test_liveness_needs_no_database(self):
         with self.assertNumQueries(0):
             response = self.client.get("/healthz/live")
