@@ -223,6 +223,7 @@ def _copied(item, *, user, reason, links=None, **changes):
     copy = item
     copy.pk = copy.id = None
     copy._state.adding = True
+    copy.revision = 1  # a new record
     for name, value in changes.items():
         setattr(copy, name, value)
     copy.full_clean()

@@ -189,7 +189,8 @@ def _unchanged(model, instance, using):
     """Whether ``instance`` holds exactly what its stored row holds."""
     stored = model._base_manager.using(using).filter(pk=instance.pk).first() if instance.pk is not None else None
     return stored is not None and all(
-        field.value_from_object(stored) == field.value_from_object(instance) for field in model._meta.concrete_fields
+        field.value_from_object(stored) == field.value_from_object(instance)
+        for field in model._meta.concrete_fields if field.serialize  # what a fixture holds
     )
 
 
@@ -234,7 +235,7 @@ def _check_save(sender, instance, raw, using, **kwargs):
         return
     if raw and _unchanged(sender, instance, using):
         return  # loaddata saving a record again as it is
-    if raw and sender is Program and not stored and _begins_snapshot(instance, using):
+    if raw and sender is Program and not _exists(sender, instance, using) and _begins_snapshot(instance, using):
         return
     verbose = sender._meta.verbose_name
     if stored:  # named as it is stored, not as the refused change would have it
@@ -246,6 +247,10 @@ def _check_save(sender, instance, raw, using, **kwargs):
     else:
         what = f"move the {verbose} “{instance}” into a snapshot"
     raise SnapshotChangeRefused(what, closed)
+
+
+def _exists(model, instance, using):
+    return instance.pk is not None and model._base_manager.using(using).filter(pk=instance.pk).exists()
 
 
 def _begins_snapshot(page, using):

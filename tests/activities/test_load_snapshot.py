@@ -1,3 +1,4 @@
+import datetime
 import io
 import json
 import tempfile
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
+from activities import services
 from activities.models import Activity, Program, Section, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.activities.test_publishing import RAURA, staff_user
@@ -391,3 +393,57 @@ class LoaddataTests(TestCase):
         activity.text = "Changed afterwards."
         with self.assertRaisesMessage(PermissionDenied, "of 2022-06-01 is read-only"):
             activity.save()
+
+    def test_a_frozen_or_replaced_snapshot_loads_again_unchanged(self):
+        publisher = staff_user("publisher", "Publishers")
+        live = services.start_live_version(Program.objects.get(), user=publisher)
+        services.publish(live, user=publisher)
+        Activity.objects.filter(program=live, slug=RAURA).update(text="Edited before the freeze.")
+        frozen = services.freeze_snapshot(Program.objects.get(pk=live.pk), archived_on=datetime.date(2026, 11, 1),
+                                          user=publisher)
+        exported = write_fixture(services.export_snapshot(frozen))
+        before = database_state()
+        call_command("loaddata", str(exported), verbosity=0)
+        self.assertEqual(database_state(), before, "nothing changed, nothing refused")
+        changed = json.loads(exported.read_text())
+        next(r for r in changed if r["fields"].get("slug") == RAURA)["fields"]["text"] = "Corrected."
+        load(write_fixture(changed), "--replace", "--user", "publisher")
+        call_command("loaddata", str(write_fixture(changed)), verbosity=0)
+
+    def test_a_fixture_cannot_date_the_live_version(self):
+        live = services.start_live_version(Program.objects.get())
+        record = json.loads(serializers.serialize("json", [live]))[0]  # as dumpdata writes it, by id
+        record["fields"]["archived_on"] = "2030-01-01"
+        with self.assertRaisesMessage(CommandError, "date the live version"):
+            call_command("loaddata", str(write_fixture([record])), verbosity=0)
+        self.assertIsNone(Program.objects.get(pk=live.pk).archived_on)
+
+
+class RevisionTests(TestCase):
+    """A record's revision (what edit forms are checked against) survives a load."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("loaddata", str(SNAPSHOT), verbosity=0)
+
+    def test_loaddata_keeps_a_records_revision_and_moves_it_on_only_if_it_changes(self):
+        mercury = Theme.objects.get(slug="mercury")
+        for description in ("One.", "Two."):
+            mercury.description = description
+            mercury.save()
+        mercury.refresh_from_db()
+        record = json.loads(serializers.serialize("json", [mercury], use_natural_primary_keys=True))
+        call_command("loaddata", str(write_fixture(record)), verbosity=0)
+        self.assertEqual(Theme.objects.get(pk=mercury.pk).revision, mercury.revision, "unchanged")
+        record[0]["fields"]["description"] = "Three."
+        call_command("loaddata", str(write_fixture(record)), verbosity=0)
+        self.assertEqual(Theme.objects.get(pk=mercury.pk).revision, mercury.revision + 1)
+
+    def test_two_saves_made_from_one_read_both_count(self):
+        first, second = Theme.objects.get(slug="mercury"), Theme.objects.get(slug="mercury")
+        read = first.revision
+        first.description, second.name = "Saved first.", "Mercury, saved second"
+        first.save()
+        second.save()
+        self.assertEqual((first.revision, second.revision), (read + 1, read + 2))
+        self.assertEqual(Theme.objects.get(pk=first.pk).revision, read + 2)
