@@ -18,7 +18,7 @@ LANGUAGE sql STABLE AS $$
     SELECT CASE link
         WHEN 'self' THEN (image ->> 'slug') || '@' || (image ->> 'archived_on')
         ELSE (
-            SELECT page.slug || '@' || page.archived_on
+            SELECT page.slug || '@' || to_char(page.archived_on, 'YYYY-MM-DD')
             FROM activities_program AS page
             WHERE page.archived_on IS NOT NULL AND page.id = CASE link
                 WHEN 'program_id' THEN (image ->> 'program_id')::bigint
