@@ -17,7 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from activities import services
 from coop_site.admin_forms import RevisedForm, RevisedInlineForm, RevisedInlineFormSet, RevisionField
-from coop_site.publishing import Status, publish_permission
+from coop_site.publishing import PUBLICATION_FIELDS, Status, publish_permission
 from coop_site.revisions import (
     EditConflict,
     author,
@@ -36,11 +36,10 @@ PROVENANCE_FIELDSET = (
         "reconstructed afterwards, or added later.",
     },
 )
-PUBLICATION_FIELDS = ["status", "publish_at"]
 PUBLICATION_FIELDSET = (
     "Publication",
     {
-        "fields": PUBLICATION_FIELDS,
+        "fields": list(PUBLICATION_FIELDS),
         "description": "A published item is public from its publication time on (at once if empty). "
         "Only Publishers may change these.",
     },
@@ -68,11 +67,11 @@ def read_revisions(request):
     }
 
 
-def with_revisions(fieldsets, *, add):
-    """``fieldsets`` with the form's hidden revision in the first one, if ``add``."""
+def with_revisions(fieldsets, *, include):
+    """``fieldsets`` with the form's hidden revision in the first one, if ``include``."""
     fieldsets = [(name, {**options, "fields": [f for f in options["fields"] if f != "revision"]})
                  for name, options in fieldsets]
-    if add and fieldsets:
+    if include and fieldsets:
         (name, options), *rest = fieldsets
         fieldsets = [(name, {**options, "fields": [*options["fields"], "revision"]}), *rest]
     return fieldsets
@@ -108,7 +107,7 @@ class ContentAdmin(SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         # A view-only form has no revision to carry (it would show as a field).
         return with_revisions(super().get_fieldsets(request, obj),
-                              add=obj is not None and self.has_change_permission(request, obj))
+                              include=obj is not None and self.has_change_permission(request, obj))
 
     def action_checkbox(self, obj):
         return format_html(
@@ -331,7 +330,7 @@ class RevisedInline(admin.options.InlineModelAdmin):
     formset = RevisedInlineFormSet
 
     def get_fieldsets(self, request, obj=None):
-        return with_revisions(super().get_fieldsets(request, obj), add=self.has_change_permission(request, obj))
+        return with_revisions(super().get_fieldsets(request, obj), include=self.has_change_permission(request, obj))
 
 
 class PublishableInline(PublishingMixin, RevisedInline):

@@ -7,6 +7,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 
 
+# Publication changes only through publish, unpublish and schedule (by Publishers).
+PUBLICATION_FIELDS = ("status", "publish_at")
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"

@@ -16,10 +16,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from simple_history.models import HistoricalChanges
 
+from .publishing import PUBLICATION_FIELDS
 from .text import Words, compare_words
-
-# Publication changes only through publish, unpublish and schedule.
-PUBLICATION_FIELDS = ("status", "publish_at")
 
 
 def moment(when):
