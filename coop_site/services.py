@@ -1,6 +1,7 @@
 """Site-wide writes: visitors' messages."""
 
 import datetime
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -34,6 +35,7 @@ def receive_message(form, address):
     write lock from its start), so every worker and host counts exactly, with
     or without the cache. Staff are told only once the message is saved; a
     failed notification loses nothing, as the message waits in the admin."""
+    address = sender_of(address)
     sender, _ = ContactSender.objects.select_for_update().get_or_create(
         address=address, defaults={"last_message_at": timezone.now()}
     )
@@ -51,6 +53,17 @@ def receive_message(form, address):
     sender.save()
     transaction.on_commit(lambda: _notify_staff(message))
     return message
+
+
+def sender_of(address):
+    """Who the contact form counts: an IPv4 address, or an IPv6 address's /64
+    network (one household or host is given a whole /64, and could otherwise
+    send from a fresh address each time)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 def _forget_quiet_senders(start, *, but):

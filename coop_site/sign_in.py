@@ -9,6 +9,10 @@ from django.conf import settings
 from django.db.models import Sum
 
 
+def client_address(request):
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def address_failure_limit(request, credentials):
     """AXES_ADDRESS_FAILURE_LIMIT, or four times the pair's limit when unset."""
     return settings.AXES_ADDRESS_FAILURE_LIMIT or 4 * get_failure_limit(request, credentials)

@@ -172,6 +172,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "coop_site.sign_in.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# The visitor's address as ClientAddressMiddleware settled it, never a header
+# read by axes itself (as it would if django-ipware were ever installed).
+AXES_CLIENT_IP_CALLABLE = "coop_site.sign_in.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

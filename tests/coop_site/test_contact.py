@@ -115,6 +115,12 @@ class ContactLimitTests(TestCase):
         self.assertEqual(send_from("192.0.2.7").status_code, 302)
         self.assertEqual(Message.objects.count(), 4)
 
+    def test_ipv6_addresses_count_by_their_64_bit_network(self):
+        # One host is given a whole /64 and could send from a new address each time.
+        statuses = [send_from(f"2001:db8:1:2::{n}").status_code for n in range(1, 5)]
+        self.assertEqual(statuses, [302, 302, 302, 429])
+        self.assertEqual(send_from("2001:db8:1:3::1").status_code, 302, "another network")
+
     def test_the_hour_slides_each_message_counts_for_an_hour_after_it(self):
         send_from("198.51.100.1")
         with later(minutes=40):
