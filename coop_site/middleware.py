@@ -7,7 +7,6 @@ from django.conf import settings
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils.http import split_directive_names
 
-from . import cache_versions, page_cache
 
 
 class PermissionsPolicyMiddleware:
@@ -76,25 +75,7 @@ class ClientAddressMiddleware:
             return False
 
 
-class _VersionedKeyPrefix:
-    """Django's cache middleware, in the page cache (page_cache.store()) and
-    with the content version in the key prefix: any change to the content
-    makes every earlier cached page unreachable."""
-
-    @property
-    def cache(self):
-        return page_cache.store()
-
-    @property
-    def key_prefix(self):
-        return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}.v{cache_versions.current()}"
-
-    @key_prefix.setter
-    def key_prefix(self, value):  # set by Django's __init__; the property decides
-        pass
-
-
-class UpdatePublicCacheMiddleware(_VersionedKeyPrefix, UpdateCacheMiddleware):
+class UpdatePublicCacheMiddleware(UpdateCacheMiddleware):
     """First in MIDDLEWARE: stores anonymous visitors' pages for
     CACHE_MIDDLEWARE_SECONDS. Browsers, though, are told to check back each
     time (no-cache), which the ETag makes a cheap 304: a change is seen on the
@@ -114,7 +95,7 @@ class UpdatePublicCacheMiddleware(_VersionedKeyPrefix, UpdateCacheMiddleware):
         return response
 
 
-class FetchPublicCacheMiddleware(_VersionedKeyPrefix, FetchFromCacheMiddleware):
+class FetchPublicCacheMiddleware(FetchFromCacheMiddleware):
     """Right after WhiteNoise: answers anonymous visitors from the cache before
     any session, CSRF or authentication work. A request with a session cookie
     (signed-in staff, who may preview drafts) is never served from the cache
@@ -125,7 +106,6 @@ class FetchPublicCacheMiddleware(_VersionedKeyPrefix, FetchFromCacheMiddleware):
             not settings.CACHE_MIDDLEWARE_SECONDS
             or request.method not in ("GET", "HEAD")
             or settings.SESSION_COOKIE_NAME in request.COOKIES
-            or cache_versions.current() is None  # the version could not be settled: serve uncached
         ):
             request._cache_update_cache = False
             return None

@@ -99,6 +99,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # host), else in each process's memory, under the content version that the
 # database holds; see coop_site/page_cache.py and coop_site/cache_versions.py.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_MIDDLEWARE_SECONDS = int(os.environ.get("CACHE_PAGE_SECONDS", "600"))
 CACHES = {
     "default": (
         {
@@ -109,9 +110,16 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Pages and fragments, under the content version, kept in "default".
+    "pages": {
+        "BACKEND": "coop_site.page_cache.PageCache",
+        "LOCATION": "default",
+        "KEY_FUNCTION": "coop_site.page_cache.versioned_key",
+        "TIMEOUT": CACHE_MIDDLEWARE_SECONDS,
+    },
 }
-CACHE_MIDDLEWARE_SECONDS = int(os.environ.get("CACHE_PAGE_SECONDS", "600"))
+CACHE_MIDDLEWARE_ALIAS = "pages"
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
 
 ROOT_URLCONF = "coop_site.urls"

@@ -428,7 +428,7 @@ REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
 
-@override_settings(CACHES={"default": {"BACKEND": REDIS_CACHE, "LOCATION": REDIS_TEST_URL}})
+@override_settings(CACHES={**settings.CACHES, "default": {"BACKEND": REDIS_CACHE, "LOCATION": REDIS_TEST_URL}})
 class RedisPageCacheTests(PageCacheTests):
     """The same, on the Redis cache that several hosts share (database 15 of the local Redis)."""
 
@@ -466,7 +466,7 @@ class RedisPageCacheTests(PageCacheTests):
 
 @override_settings(
     # Nothing listens on port 1: every connection is refused, as in an outage.
-    CACHES={"default": {"BACKEND": REDIS_CACHE, "LOCATION": "redis://127.0.0.1:1/0",
+    CACHES={**settings.CACHES, "default": {"BACKEND": REDIS_CACHE, "LOCATION": "redis://127.0.0.1:1/0",
                         "OPTIONS": {"socket_connect_timeout": 0.5}}},
     CACHE_MIDDLEWARE_SECONDS=600,
 )
@@ -478,7 +478,7 @@ class RedisOutageTests(TestCase):
         load_peru_as_live_version()
 
     def setUp(self):
-        page_cache._SharedWithCopies.unreachable_until = 0.0  # each test meets the outage afresh
+        page_cache.PageCache.unreachable_until = 0.0  # each test meets the outage afresh
 
     def test_pages_are_served_uncached_and_changes_show_at_once(self):
         with self.assertLogs("coop_site.page_cache", "ERROR") as logged:
@@ -510,7 +510,7 @@ class RedisOutageTests(TestCase):
 
 @override_settings(
     # A REDIS_URL that names another service (PostgreSQL's port here) fails the same way.
-    CACHES={"default": {"BACKEND": REDIS_CACHE, "LOCATION": "redis://127.0.0.1:5432/0",
+    CACHES={**settings.CACHES, "default": {"BACKEND": REDIS_CACHE, "LOCATION": "redis://127.0.0.1:5432/0",
                         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}},
 )
 class NotRedisTests(RedisOutageTests):
