@@ -14,7 +14,8 @@ long as its own transaction. ``loaddata`` of a fixture whose page date is new
 may write the snapshot it creates, until its transaction ends; a record of an
 existing snapshot that it saves again unchanged passes. On PostgreSQL a
 trigger (migration 0009) refuses the same writes made in plain SQL unless the
-transaction set the allowance (``ALLOWANCE_SETTING``).
+transaction set the allowance (``ALLOWANCE_SETTING``): a data migration that
+must change a snapshot's rows takes ``writable(...)`` too.
 """
 
 import contextlib
