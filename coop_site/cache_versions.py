@@ -20,6 +20,7 @@ time had to be written down), and the request is served uncached.
 """
 
 import contextvars
+import datetime
 import logging
 import secrets
 
@@ -85,12 +86,22 @@ def _read():
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS content_version IMMEDIATE")
             cursor.execute(f"SELECT set_config('{CHANGED_SETTING}', '', true)")
-    row = ContentVersion.objects.filter(pk=ROW).values_list("number", "next_publication", "next_publication_known")
-    row = row.first()
+    # The one query of a page from the cache, in plain SQL: a fifth of what
+    # the ORM's takes to build the same.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT number, next_publication, next_publication_known FROM {_version_table(connection)} WHERE id = %s",
+            [ROW],
+        )
+        row = cursor.fetchone()
     if row is None:  # a flushed database: start again where no old page can be met
         _create_row()
         return None
     number, next_publication, known = row
+    if isinstance(next_publication, str):  # SQLite hands back text or a naive time, in UTC
+        next_publication = datetime.datetime.fromisoformat(next_publication)
+    if next_publication is not None and timezone.is_naive(next_publication):
+        next_publication = next_publication.replace(tzinfo=datetime.UTC)
     now = timezone.now()
     if known and (next_publication is None or now < next_publication):
         return number
