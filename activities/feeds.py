@@ -1,12 +1,16 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from coop_site.text import plain_text
 
+from .models import Activity
 from .views import listing_filterset
 
 
@@ -15,6 +19,9 @@ class ActivityFeed(Feed):
 
     feed_type = Atom1Feed
     item_count = 50
+    # RFC 4287 wants an author on every entry; the feed's own covers them all.
+    author_name = "U.S. Environmental Protection Agency"
+    author_link = "https://www.epa.gov/"
 
     def get_object(self, request, year=None, theme=None):
         filterset = listing_filterset(request, year=year, theme=theme)
@@ -32,26 +39,48 @@ class ActivityFeed(Feed):
     def feed_url(self, filterset):
         return filterset.canonical_url(feed=True)
 
+    def feed_guid(self, filterset):
+        return tag_uri(filterset.canonical_url(feed=True))
+
     def subtitle(self, filterset):
         return "Activities of the U.S. EPA's international cooperation pages, newest first."
 
     def items(self, filterset):
-        return filterset.qs[: self.item_count]
+        last_change = Activity.history.filter(id=OuterRef("pk")).order_by("-history_date").values("history_date")
+        items = list(filterset.qs.annotate(changed_at=Subquery(last_change[:1]))[: self.item_count])
+        # Readers take entries with one `updated` value as one change; records
+        # saved together (a snapshot's load) are told apart by a microsecond each.
+        seen = set()
+        for activity in items:
+            updated = activity.changed_at or as_datetime(activity.date or activity.program.last_updated
+                                                         or activity.program.archived_on) or timezone.now()
+            while updated in seen:
+                updated -= timedelta(microseconds=1)
+            seen.add(updated)
+            activity.feed_updated = updated
+        return items
+
+    def item_guid(self, activity):
+        return tag_uri(activity.get_absolute_url())
+
+    item_guid_is_permalink = False
 
     def item_title(self, activity):
         prefix = f"{activity.date:%B %Y}: " if activity.date else ""
         return prefix + str(activity)
 
     def item_description(self, activity):
-        return plain_text(activity.text)
+        # Atom's summary is HTML: escaped, the text reads as written, and no
+        # markup in it (an <img onerror>) ever reaches a reader as markup.
+        return escape(plain_text(activity.text))
 
     def item_pubdate(self, activity):
         return as_datetime(activity.date)
 
     def item_updateddate(self, activity):
-        # Atom needs a date on every entry; an undated activity takes its page's date.
-        program = activity.program
-        return as_datetime(activity.date or program.last_updated or program.archived_on) or timezone.now()
+        # When the record last changed, as its history says; a record without
+        # history (loaded with plain loaddata) takes its own or its page's date.
+        return activity.feed_updated
 
     def item_categories(self, activity):
         return [theme.name for theme in activity.themes.all()]
@@ -61,3 +90,9 @@ def as_datetime(day):
     if day is None:
         return None
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def tag_uri(path):
+    """An id that names the item wherever the site is served (RFC 4151), not
+    the address of the host a reader happened to ask."""
+    return f"tag:{settings.FEED_TAG_AUTHORITY}:{path}"

@@ -245,6 +245,9 @@ MAILERS = {
 
 # Links to these domains stay on the EPA web and get no "Exit" disclaimer.
 SITE_OWN_DOMAINS = ["epa.gov"]
+# Feed and entry ids are tag URIs (RFC 4151) under this authority and date, the
+# same on every host and address the site is served at.
+FEED_TAG_AUTHORITY = "epa.gov,2021"
 
 # Logs go to stdout, one JSON object a line (DJANGO_LOG_FORMAT=text for people).
 LOGGING = stdout_logging(level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"), loggers={"axes": {"level": "WARNING"}})

@@ -1,4 +1,6 @@
+import html
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 from django.test import TestCase
 
@@ -71,3 +73,67 @@ class ActivityFeedTests(TestCase):
         Activity.objects.filter(slug="peru-2020-03-raura-mine-inspections-webinar").update(status="draft")
         _, entries = self.entries("/activities/feed/")
         self.assertNotIn("/activities/peru-2020-03-raura-mine-inspections-webinar/", self.links(entries))
+
+
+class FeedValidityTests(TestCase):
+    """What the W3C Feed Validation Service checks (RFC 4287): an author, and
+    on each entry an id, an updated date, a title and a link; ids and
+    updated dates distinct; and summaries a reader shows as text."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+
+    def feed(self, address="/activities/feed/", host="testserver"):
+        response = self.client.get(address, HTTP_HOST=host)
+        self.assertEqual(response.status_code, 200)
+        return ET.fromstring(response.content)
+
+    def test_the_feed_has_an_author_an_id_and_a_self_link(self):
+        feed = self.feed()
+        self.assertEqual(feed.find(f"{ATOM}author/{ATOM}name").text, "U.S. Environmental Protection Agency")
+        self.assertEqual(feed.find(f"{ATOM}id").text, "tag:epa.gov,2021:/activities/feed/")
+        self.assertEqual(feed.find(f"{ATOM}link[@rel='self']").get("href"), "http://testserver/activities/feed/")
+
+    def test_every_entry_has_what_atom_requires_and_ids_and_dates_are_distinct(self):
+        entries = self.feed().findall(f"{ATOM}entry")
+        self.assertGreater(len(entries), 10)
+        for entry in entries:
+            for element in ("id", "updated", "title", "link", "summary"):
+                self.assertIsNotNone(entry.find(f"{ATOM}{element}"), element)
+        ids = [entry.find(f"{ATOM}id").text for entry in entries]
+        updated = [entry.find(f"{ATOM}updated").text for entry in entries]
+        self.assertEqual(len(set(ids)), len(ids))
+        self.assertEqual(len(set(updated)), len(updated), updated)
+        self.assertTrue(all(id.startswith("tag:epa.gov,2021:/activities/") for id in ids), ids)
+
+    def test_ids_are_the_same_whatever_host_the_feed_is_read_from(self):
+        def ids(feed):
+            return [feed.find(f"{ATOM}id").text] + [entry.find(f"{ATOM}id").text for entry in feed.iter(f"{ATOM}entry")]
+
+        with self.settings(ALLOWED_HOSTS=["testserver", "mirror.example.gov"]):
+            self.assertEqual(ids(self.feed()), ids(self.feed(host="mirror.example.gov")))
+
+    def test_an_edit_is_the_entrys_updated_date(self):
+        activity = Activity.objects.get(slug="peru-2020-03-raura-mine-inspections-webinar")
+        activity.text += " More."
+        activity.save()
+        entries = self.feed("/activities/2020/feed/").findall(f"{ATOM}entry")
+        (entry,) = entries
+        self.assertEqual(
+            datetime.fromisoformat(entry.find(f"{ATOM}updated").text),
+            activity.history.latest("history_date").history_date,
+        )
+
+    def test_markup_in_a_text_reaches_readers_as_text(self):
+        Activity.objects.filter(slug="peru-2020-03-raura-mine-inspections-webinar").update(
+            text='Raura <img src=x onerror=alert(1)> <script>alert(2)</script> & "more"')
+        (entry,) = self.feed("/activities/2020/feed/").findall(f"{ATOM}entry")
+        summary = entry.find(f"{ATOM}summary")
+        self.assertEqual(summary.get("type"), "html")
+        # The summary is HTML; as HTML it holds no element, only the words.
+        self.assertEqual(
+            summary.text, "Raura &lt;img src=x onerror=alert(1)&gt; &lt;script&gt;alert(2)&lt;/script&gt; &amp; "
+                          "&quot;more&quot;")
+        self.assertEqual(html.unescape(summary.text), 'Raura <img src=x onerror=alert(1)> <script>alert(2)</script> '
+                                                      '& "more"')
