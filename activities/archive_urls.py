@@ -1,5 +1,7 @@
 from django.urls import path, register_converter
 
+from coop_site.middleware import reads_query
+
 from . import views
 from .converters import IsoDateConverter
 
@@ -9,7 +11,7 @@ register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
     path("", views.ArchiveIndexView.as_view(), name="index"),
-    path("compare/", views.CompareView.as_view(), name="compare"),
+    path("compare/", reads_query("program", "from", "to")(views.CompareView.as_view()), name="compare"),
     path(
         "<isodate:date>/international-cooperation/<slug:slug>/",
         views.ArchivedProgramView.as_view(),

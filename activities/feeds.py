@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
@@ -23,11 +24,18 @@ class ActivityFeed(Feed):
     author_name = "U.S. Environmental Protection Agency"
     author_link = "https://www.epa.gov/"
 
-    def get_object(self, request, year=None, theme=None):
-        filterset = listing_filterset(request, year=year, theme=theme)
+    def __call__(self, request, *args, **kwargs):
+        filterset = listing_filterset(request, **kwargs)
         if not filterset.is_valid():
             raise Http404("These filters name nothing on this site.")
-        return filterset
+        canonical = filterset.canonical_url(feed=True)
+        if canonical != request.get_full_path():  # one address, one cache entry, as the listings
+            return redirect(canonical, permanent=True)
+        request.listing_filterset = filterset
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, **kwargs):
+        return request.listing_filterset
 
     def title(self, filterset):
         description = filterset.description

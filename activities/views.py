@@ -1,6 +1,7 @@
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -111,15 +112,26 @@ class ActivityListView(ListView):
     paginate_by = 20
 
     def get(self, request, *args, **kwargs):
-        # The form sends its empty fields too ("&partner=&q="): drop them, so
-        # the address to share says only what was chosen.
+        # One address per listing page, so one cache entry. The form's empty
+        # fields ("&partner=&q=") go first; then the query string's year or
+        # single theme becomes the path, page 1 is dropped, the rest is sorted.
         chosen = [(name, value) for name, values in request.GET.lists() for value in values if value != ""]
         if len(chosen) < sum(len(values) for _, values in request.GET.lists()):
-            return redirect(request.path + (f"?{urlencode(chosen)}" if chosen else ""))
-        return super().get(request, *args, **kwargs)
+            return redirect(request.path + (f"?{urlencode(chosen)}" if chosen else ""), permanent=True)
+        self.filterset = listing_filterset(request, **kwargs)
+        page = request.GET.get("page", "1")
+        if self.filterset.is_valid() and page.isdigit() and int(page) >= 1:  # else a 404, from the paginator
+            canonical = self.filterset.canonical_url(page=int(page))
+            if canonical != request.get_full_path():
+                return redirect(canonical, permanent=True)
+        response = super().get(request, *args, **kwargs)
+        if not self.filterset.is_valid():
+            # An explained empty listing for values that name nothing: answered
+            # afresh each time, so that made-up values fill no cache.
+            patch_cache_control(response, private=True)
+        return response
 
     def get_queryset(self):
-        self.filterset = listing_filterset(self.request, **self.kwargs)
         if not self.filterset.is_valid():
             return self.filterset.queryset.none()
         return self.filterset.qs
@@ -143,7 +155,13 @@ class ActivityListView(ListView):
         context.update(
             canonical_url=self.request.build_absolute_uri(self.filterset.canonical_url(page=page)),
             feed_url=self.filterset.canonical_url(feed=True),
-            page_range=context["paginator"].get_elided_page_range(page, on_each_side=2, on_ends=1),
+            # Each page's canonical address, so that following them needs no redirect.
+            page_range=[
+                (number, self.filterset.canonical_url(page=number) if isinstance(number, int) else None)
+                for number in context["paginator"].get_elided_page_range(page, on_each_side=2, on_ends=1)
+            ],
+            previous_page_url=self.filterset.canonical_url(page=page - 1),
+            next_page_url=self.filterset.canonical_url(page=page + 1),
             # Combinations and empty results are not worth a search engine's index.
             noindex=chosen > 1 or not context["paginator"].count,
         )

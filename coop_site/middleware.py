@@ -4,6 +4,10 @@ headers Django has no setting for, and the page cache."""
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
+from django.utils.http import urlencode
+from django.utils.module_loading import import_string
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils.http import split_directive_names
 
@@ -25,6 +29,23 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.POLICY)
         return response
+
+
+class HealthCheckMiddleware:
+    """Answers a load balancer's health checks (/healthz, /healthz/live)
+    before anything reads the Host header: balancers often send an
+    instance's IP address, which ALLOWED_HOSTS rightly refuses for every
+    other page."""
+
+    CHECKS = {"/healthz": "coop_site.views.healthz", "/healthz/live": "coop_site.views.live"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.checks = {path: import_string(view) for path, view in self.CHECKS.items()}
+
+    def __call__(self, request):
+        check = self.checks.get(request.path_info)
+        return check(request) if check else self.get_response(request)
 
 
 def forwarded_address(entry):
@@ -73,6 +94,42 @@ class ClientAddressMiddleware:
             return self.any_peer or self.is_proxy(ipaddress.ip_address(peer))
         except ValueError:
             return False
+
+
+def reads_query(*names):
+    """Marks a view (in a URLconf) as reading these query parameters: any other
+    is redirected away by UnreadParametersMiddleware."""
+
+    def mark(view):
+        view.query_parameters = frozenset(names)
+        return view
+
+    return mark
+
+
+class UnreadParametersMiddleware:
+    """Before the page cache: a visitor's GET whose query string holds a
+    parameter its view does not read (see ``reads_query``) is redirected
+    (301) to the address without it. Each page then has one cache entry,
+    whatever is appended to its address ("?utm_source=…", a fuzzer's noise).
+    The admin reads its own parameters and is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.GET and request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                return self.get_response(request)
+            if "admin" not in match.app_names:
+                read = getattr(match.func, "query_parameters", frozenset())
+                kept = [(name, value) for name, values in request.GET.lists() if name in read for value in values]
+                if len(kept) < len(request.GET):
+                    return HttpResponsePermanentRedirect(
+                        request.path + (f"?{urlencode(kept)}" if kept else ""))
+        return self.get_response(request)
 
 
 class UpdatePublicCacheMiddleware(UpdateCacheMiddleware):

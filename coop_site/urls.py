@@ -5,9 +5,10 @@ from django.views.generic import TemplateView
 
 from activities.views import ProgramIndexView
 
+from .middleware import reads_query
 from .page_cache import etag_only
 from .sitemaps import SITEMAPS
-from .views import ContactView, healthz, live
+from .views import ContactView
 
 urlpatterns = [
     path("", ProgramIndexView.as_view(template_name="home.html"), name="home"),
@@ -17,15 +18,18 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("about-this-archive/", TemplateView.as_view(template_name="about_archive.html"), name="about_archive"),
     path("exit-disclaimer/", TemplateView.as_view(template_name="exit_disclaimer.html"), name="exit_disclaimer"),
-    path("healthz", healthz, name="healthz"),
-    path("healthz/live", live, name="live"),
-    path("contact/", ContactView.as_view(), name="contact"),
+    path("contact/", reads_query("page")(ContactView.as_view()), name="contact"),
     path("contact/thanks/", TemplateView.as_view(template_name="coop_site/message_thanks.html"), name="contact_thanks"),
-    path("sitemap.xml", etag_only(sitemap_views.index), {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.index"),
     path(
-        "sitemap-<section>.xml", etag_only(sitemap_views.sitemap), {"sitemaps": SITEMAPS},
+        "sitemap.xml", reads_query("p")(etag_only(sitemap_views.index)), {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.index",
+    ),
+    path(
+        "sitemap-<section>.xml", reads_query("p")(etag_only(sitemap_views.sitemap)), {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "coop_site.views.server_error"

@@ -56,13 +56,20 @@ MIDDLEWARE = [
     "coop_site.middleware.UpdatePublicCacheMiddleware",
     # The visitor's address from X-Forwarded-For, when a trusted proxy sends it.
     "coop_site.middleware.ClientAddressMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # Headers on every response, redirects and error pages included: these
+    # wrap every middleware that may answer early.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "coop_site.middleware.PermissionsPolicyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # /healthz and /healthz/live, whatever the Host (production exempts them
+    # from the HTTPS redirect).
+    "coop_site.middleware.HealthCheckMiddleware",
     # ETag on every page; a matching If-None-Match is answered 304.
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Parameters a page's view does not read are redirected away: one cache entry a page.
+    "coop_site.middleware.UnreadParametersMiddleware",
     # Answers anonymous visitors from the page cache, before any session work.
     "coop_site.middleware.FetchPublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -65,15 +65,15 @@ class ActivityListTests(TestCase):
     def test_year_and_theme_paths_combine_with_the_query(self):
         self.assertEqual(len(listed(self, self.client.get("/activities/2019/"))), 2)
         self.assertEqual(len(listed(self, self.client.get("/activities/theme/adjudication/"))), 3)
-        combined = listed(self, self.client.get("/activities/2019/", {"theme": "adjudication"}))
+        combined = listed(self, self.client.get("/activities/2019/", {"theme": "adjudication"}, follow=True))
         self.assertEqual(combined, ["/activities/peru-2019-08-eab-adjudication-course/"])
-        either = listed(self, self.client.get("/activities/", {"theme": ["mercury", "marine-litter"]}))
+        either = listed(self, self.client.get("/activities/", {"theme": ["mercury", "marine-litter"]}, follow=True))
         self.assertEqual(len(either), 2)
-        also = listed(self, self.client.get("/activities/theme/mercury/", {"theme": "marine-litter"}))
+        also = listed(self, self.client.get("/activities/theme/mercury/", {"theme": "marine-litter"}, follow=True))
         self.assertEqual(also, either)
-        self.assertEqual(len(listed(self, self.client.get("/activities/", {"q": "Raura mine"}))), 1)
-        self.assertEqual(len(listed(self, self.client.get("/activities/", {"partner": "minam"}))), 4)
-        self.assertEqual(len(listed(self, self.client.get("/activities/", {"program": "epa-collaboration-peru"}))), 17)
+        self.assertEqual(len(listed(self, self.client.get("/activities/", {"q": "Raura mine"}, follow=True))), 1)
+        self.assertEqual(len(listed(self, self.client.get("/activities/", {"partner": "minam"}, follow=True))), 4)
+        self.assertEqual(len(listed(self, self.client.get("/activities/", {"program": "epa-collaboration-peru"}, follow=True))), 17)
 
     def test_each_form_of_a_listing_names_one_canonical_address(self):
         cases = {
@@ -86,15 +86,43 @@ class ActivityListTests(TestCase):
             "/activities/theme/mercury/?theme=marine-litter": "/activities/?theme=marine-litter&theme=mercury",
         }
         for address, canonical in cases.items():
-            html = unescape(self.client.get(address).content.decode())
+            html = unescape(self.client.get(address, follow=True).content.decode())
             self.assertIn(f'<link rel="canonical" href="http://testserver{canonical}">', html, address)
 
     def test_empty_fields_are_dropped_from_the_address(self):
-        response = self.client.get("/activities/?year=2017&theme=adjudication&partner=&program=&q=")
-        self.assertRedirects(response, "/activities/?year=2017&theme=adjudication")
-        self.assertRedirects(self.client.get("/activities/2019/?q=&partner="), "/activities/2019/")
-        self.assertRedirects(self.client.get("/activities/?year=abc&q="), "/activities/?year=abc",
-                             fetch_redirect_response=False)
+        for address, target in (
+            ("/activities/?year=2017&theme=adjudication&partner=&program=&q=", "/activities/?year=2017&theme=adjudication"),
+            ("/activities/2019/?q=&partner=", "/activities/2019/"),
+            ("/activities/?year=abc&q=", "/activities/?year=abc"),
+        ):
+            self.assertRedirects(self.client.get(address), target, status_code=301, fetch_redirect_response=False)
+
+    def test_query_string_addresses_redirect_to_their_canonical_form(self):
+        cases = {
+            "/activities/?year=2019": "/activities/2019/",
+            "/activities/?theme=adjudication": "/activities/theme/adjudication/",
+            "/activities/?theme=adjudication&year=2019": "/activities/2019/?theme=adjudication",
+            "/activities/?year=2017&theme=adjudication": "/activities/2017/?theme=adjudication",
+            "/activities/?q=mine&partner=oefa": "/activities/?partner=oefa&q=mine",
+            "/activities/?page=1": "/activities/",
+            "/activities/theme/mercury/?theme=marine-litter": "/activities/?theme=marine-litter&theme=mercury",
+            "/activities/feed/?year=2019": "/activities/2019/feed/",
+            "/activities/theme/mercury/feed/?year=2019": "/activities/2019/feed/?theme=mercury",
+            # Parameters no listing reads are dropped, whatever they are.
+            "/activities/2019/?utm_source=mail": "/activities/2019/",
+            "/activities/?year=2019&x=%3Cscript%3E": "/activities/?year=2019",
+        }
+        for address, canonical in cases.items():
+            response = self.client.get(address)
+            self.assertEqual((response.status_code, response.get("Location")), (301, canonical), address)
+            while response.status_code == 301:
+                response = self.client.get(response["Location"])
+            self.assertEqual(response.status_code, 200, address)
+
+    def test_values_that_name_nothing_are_explained_and_not_cached(self):
+        response = self.client.get("/activities/?year=abc")
+        self.assertContains(response, "No published activity is from “abc”")
+        self.assertIn("private", response["Cache-Control"])
 
     def test_filter_form_is_a_get_form_with_labels_a_themes_fieldset_and_both_buttons(self):
         html = self.client.get("/activities/2019/").content.decode()
@@ -112,17 +140,17 @@ class ActivityListTests(TestCase):
     def test_each_count_is_the_number_of_results_that_choice_gives(self):
         for address, params in (("/activities/", {}), ("/activities/", {"partner": "minam"}),
                                 ("/activities/2017/", {}), ("/activities/", {"theme": ["adjudication", "mercury"]})):
-            choices = FilterChoices(self.client.get(address, params).content.decode())
+            choices = FilterChoices(self.client.get(address, params, follow=True).content.decode())
             base = dict(params)
             if address == "/activities/2017/":
                 base["year"] = "2017"
             for year in choices.fields["year"]:
                 if year:
-                    results = listed(self, self.client.get("/activities/", {**base, "year": year}))
+                    results = listed(self, self.client.get("/activities/", {**base, "year": year}, follow=True))
                     self.assertEqual(choices.count("year", year), len(results), (address, params, year))
             for theme in choices.fields["theme"]:
                 others = {name: value for name, value in base.items() if name != "theme"}
-                results = listed(self, self.client.get("/activities/", {**others, "theme": theme}))
+                results = listed(self, self.client.get("/activities/", {**others, "theme": theme}, follow=True))
                 self.assertEqual(choices.count("theme", theme), len(results), (address, params, theme))
 
     def test_choices_with_no_results_are_disabled_unless_chosen(self):
@@ -130,17 +158,17 @@ class ActivityListTests(TestCase):
         self.assertTrue(choices.fields["theme"]["mercury"]["disabled"])
         self.assertEqual(choices.count("theme", "mercury"), 0)
         self.assertFalse(choices.fields["theme"]["adjudication"]["disabled"])
-        choices = FilterChoices(self.client.get("/activities/2019/", {"theme": "mercury"}).content.decode())
+        choices = FilterChoices(self.client.get("/activities/2019/", {"theme": "mercury"}, follow=True).content.decode())
         self.assertFalse(choices.fields["theme"]["mercury"]["disabled"], "a chosen theme can be unchosen")
         self.assertTrue(choices.fields["theme"]["mercury"]["selected"])
-        choices = FilterChoices(self.client.get("/activities/", {"theme": "mercury"}).content.decode())
+        choices = FilterChoices(self.client.get("/activities/", {"theme": "mercury"}, follow=True).content.decode())
         self.assertTrue(choices.fields["year"]["2019"]["disabled"])
         self.assertFalse(choices.fields["year"]["2017"]["disabled"])
 
     def test_an_activity_with_several_chosen_themes_is_counted_once(self):
         mercury, litter = Theme.objects.get(slug="mercury"), Theme.objects.get(slug="marine-litter")
         add_activities(3, themes=[mercury, litter], year=2015)
-        response = self.client.get("/activities/", {"theme": ["mercury", "marine-litter"]})
+        response = self.client.get("/activities/", {"theme": ["mercury", "marine-litter"]}, follow=True)
         self.assertEqual(len(listed(self, response)), 5)
         self.assertTrue(summary(response).startswith("5 activities on "), summary(response))
         choices = FilterChoices(response.content.decode())
@@ -151,7 +179,7 @@ class ActivityListTests(TestCase):
     def test_result_summary_says_what_is_shown(self):
         self.assertEqual(summary(self.client.get("/activities/")), "17 activities.")
         self.assertEqual(
-            summary(self.client.get("/activities/2019/", {"theme": "adjudication"})),
+            summary(self.client.get("/activities/2019/", {"theme": "adjudication"}, follow=True)),
             "1 activity in 2019 on Adjudication.",
         )
         self.assertEqual(
@@ -159,12 +187,12 @@ class ActivityListTests(TestCase):
             "6 activities on Enforcement and compliance.",
         )
         self.assertEqual(
-            summary(self.client.get("/activities/", {"partner": "oefa", "q": "Raura"})),
+            summary(self.client.get("/activities/", {"partner": "oefa", "q": "Raura"}, follow=True)),
             "1 activity with Agency for Environmental Assessment and Enforcement (OEFA) containing “Raura”.",
         )
 
     def test_empty_result_says_so_and_offers_a_way_back(self):
-        response = self.client.get("/activities/2019/", {"theme": "mercury"})
+        response = self.client.get("/activities/2019/", {"theme": "mercury"}, follow=True)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(summary(response), "0 activities in 2019 on Mercury.")
         self.assertContains(response, "No activity matches these filters.")
@@ -174,30 +202,30 @@ class ActivityListTests(TestCase):
 
     def test_noindex_when_more_than_one_filter_is_active(self):
         for params in ({}, {"year": "2019"}, {"theme": "adjudication"}, {"q": "mine"}):
-            response = self.client.get("/activities/", params)
+            response = self.client.get("/activities/", params, follow=True)
             self.assertNotIn("X-Robots-Tag", response.headers, params)
             self.assertNotContains(response, 'name="robots"')
         for params in ({"year": "2019", "theme": "adjudication"}, {"theme": ["adjudication", "air-quality"]},
                        {"partner": "oefa", "q": "mine"}):
-            response = self.client.get("/activities/", params)
+            response = self.client.get("/activities/", params, follow=True)
             self.assertEqual(response.headers["X-Robots-Tag"], "noindex", params)
             self.assertContains(response, '<meta name="robots" content="noindex">')
-        response = self.client.get("/activities/2019/", {"theme": "adjudication"})
+        response = self.client.get("/activities/2019/", {"theme": "adjudication"}, follow=True)
         self.assertEqual(response.headers["X-Robots-Tag"], "noindex")
 
     def test_pages_keep_the_filters(self):
         add_activities(25, themes=[Theme.objects.get(slug="water-quality")])
-        response = self.client.get("/activities/theme/water-quality/", {"q": "added"})
+        response = self.client.get("/activities/theme/water-quality/", {"q": "added"}, follow=True)
         self.assertEqual(len(listed(self, response)), 20)
         self.assertEqual(summary(response), "25 activities on Water quality containing “added”, page 1 of 2.")
         page = Page(response.content.decode())
         next_page = next(link["href"] for link in page.links if link["text"] == "Next")
-        self.assertEqual(next_page, "?q=added&page=2")
-        second = self.client.get("/activities/theme/water-quality/" + next_page)
+        self.assertEqual(next_page, "/activities/theme/water-quality/?page=2&q=added")
+        second = self.client.get(next_page)
         self.assertEqual(len(listed(self, second)), 5)
         self.assertIn('<link rel="canonical" href="http://testserver/activities/theme/water-quality/?page=2&q=added">',
                       unescape(second.content.decode()))
-        self.assertIn("?q=added&page=1", [link["href"] for link in Page(second.content.decode()).links])
+        self.assertIn("/activities/theme/water-quality/?q=added", [link["href"] for link in Page(second.content.decode()).links])
 
     def test_unknown_year_or_theme_in_the_path_is_a_404_in_the_site_look(self):
         for address in ("/activities/1800/", "/activities/2030/", "/activities/99999999999/",
@@ -244,7 +272,7 @@ class ActivityListTests(TestCase):
 
     def test_bad_page_numbers_are_a_404(self):
         for page in ("0", "abc", "99999", "-1", "1.5"):
-            response = self.client.get("/activities/", {"page": page})
+            response = self.client.get("/activities/", {"page": page}, follow=True)
             self.assertEqual(response.status_code, 404, page)
             self.assertContains(response, "usa-banner", status_code=404)
 
@@ -313,7 +341,7 @@ class QueryBudgetTests(TestCase):
         water = Theme.objects.get(slug="water-quality")
         addresses = [
             ("/activities/", {}),
-            ("/activities/2020/", {"theme": "enforcement-and-compliance", "partner": "oefa", "q": "mine"}),
+            ("/activities/2020/", {"partner": "oefa", "q": "mine", "theme": "enforcement-and-compliance"}),
             ("/activities/theme/enforcement-and-compliance/", {"program": "epa-collaboration-peru"}),
         ]
         with_one = [self.queries(address, params) for address, params in addresses]

@@ -17,7 +17,7 @@ class ActivityFeedTests(TestCase):
         load_peru_as_live_version()
 
     def entries(self, address, params=None):
-        response = self.client.get(address, params or {})
+        response = self.client.get(address, params or {}, follow=True)
         self.assertEqual(response.status_code, 200, address)
         self.assertEqual(response["Content-Type"], "application/atom+xml; charset=utf-8")
         feed = ET.fromstring(response.content)
@@ -35,7 +35,7 @@ class ActivityFeedTests(TestCase):
             ("/activities/", "/activities/feed/", {"theme": ["mercury", "marine-litter"], "partner": "minam"}),
         ):
             _, entries = self.entries(feed, params)
-            html = self.client.get(listing, params).content.decode()
+            html = self.client.get(listing, params, follow=True).content.decode()
             listed = [link["href"] for link in Page(html).links if link["href"] in self.links(entries)]
             self.assertEqual(self.links(entries), listed, (feed, params))
             self.assertTrue(entries, (feed, params))
@@ -59,7 +59,7 @@ class ActivityFeedTests(TestCase):
             self.assertIsNotNone(entry.find(f"{ATOM}updated"))
 
     def test_each_listing_names_its_feed(self):
-        html = self.client.get("/activities/2019/", {"theme": "adjudication"}).content.decode()
+        html = self.client.get("/activities/2019/", {"theme": "adjudication"}, follow=True).content.decode()
         self.assertIn('<link rel="alternate" type="application/atom+xml" title="Activities in 2019 on Adjudication" '
                       'href="/activities/2019/feed/?theme=adjudication">', html)
 
@@ -67,7 +67,7 @@ class ActivityFeedTests(TestCase):
         for address, params in (("/activities/feed/", {"year": "abc"}), ("/activities/feed/", {"theme": "astrology"}),
                                 ("/activities/1800/feed/", {}), ("/activities/theme/astrology/feed/", {}),
                                 ("/activities/feed/", {"q": "\x00"})):
-            self.assertEqual(self.client.get(address, params).status_code, 404, (address, params))
+            self.assertEqual(self.client.get(address, params, follow=True).status_code, 404, (address, params))
 
     def test_drafts_are_not_in_the_feed(self):
         Activity.objects.filter(slug="peru-2020-03-raura-mine-inspections-webinar").update(status="draft")

@@ -19,7 +19,7 @@ from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.cache import cache, caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
@@ -110,6 +110,22 @@ class HeaderTests(TestCase):
                         "/admin/login/", "/healthz", "/static/css/site.css"):
             response = self.client.get(address)
             self.assert_security_headers(response, address)
+
+    @override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz(/live)?$"])
+    def test_redirects_carry_the_headers_too(self):
+        for address, secure, status in (("/about-this-archive/", False, 301), ("/activities", True, 301),
+                                        ("/activities/?q=&year=2019", True, 301)):
+            response = self.client.get(address, secure=secure)
+            self.assertEqual(response.status_code, status, address)
+            self.assert_security_headers(response, address)
+
+    def test_error_pages_carry_the_headers_too(self):
+        self.client.raise_request_exception = False
+        for error in (ValueError("a bug"), OperationalError("connection refused")):
+            with mock.patch("activities.views.selectors.page_versions", side_effect=error), \
+                    self.assertLogs("django.request", "ERROR"):
+                response = self.client.get(PERU_PAGE)
+            self.assert_security_headers(response, repr(error))
 
     def test_no_page_has_inline_script_or_style(self):
         for address in (PERU_PAGE, "/activities/", "/contact/", "/admin/login/"):
@@ -396,10 +412,98 @@ class HealthTests(TestCase):
                 statuses = (self.client.get("/healthz").status_code, self.client.get("/healthz/live").status_code)
         self.assertEqual(statuses, (503, 200))
 
+    def test_health_checks_answer_whatever_the_host_and_nothing_else_does(self):
+        for host in ("10.0.3.7", "10.0.3.7:8000", "[fd00::7]", "balancer.internal"):
+            self.assertEqual(self.client.get("/healthz/live", HTTP_HOST=host).status_code, 200, host)
+            self.assertEqual(self.client.get("/healthz", HTTP_HOST=host).status_code, 200, host)
+            with self.assertLogs("django.security.DisallowedHost", "ERROR"):
+                self.assertEqual(self.client.get("/about-this-archive/", HTTP_HOST=host).status_code, 400, host)
+            with self.assertLogs("django.security.DisallowedHost", "ERROR"):
+                self.assertEqual(self.client.get("/healthz/live/", HTTP_HOST=host).status_code, 400, host)
+
     def test_liveness_needs_no_database(self):
         with self.assertNumQueries(0):
             response = self.client.get("/healthz/live")
         self.assertEqual((response.status_code, response.content), (200, b"ok"))
+
+
+class ErrorPageTests(TestCase):
+    """What a visitor sees when the site fails: the site's own pages, never a
+    stack trace or Django's bare "Server Error (500)"."""
+
+    def setUp(self):
+        self.client.raise_request_exception = False
+
+    def get_failing(self, error):
+        with mock.patch("activities.views.selectors.current_programs", side_effect=error), \
+                self.assertLogs("django.request", "ERROR") as logged:
+            response = self.client.get("/")
+        self.assertIn(type(error).__name__, "\n".join(logged.output))  # the error is in the log
+        return response
+
+    def test_an_error_is_a_500_in_the_sites_look(self):
+        response = self.get_failing(ValueError("a bug"))
+        self.assertEqual(response.status_code, 500)
+        html = response.content.decode()
+        self.assertIn("<h1>Something went wrong</h1>", html)
+        self.assertIn("An official website of the United States government", html)  # the banner
+        self.assertIn("Contact Us", html)  # the footer
+        self.assertNotIn("a bug", html)
+        self.assertNotIn("Traceback", html)
+        self.assertEqual(response["Cache-Control"], "no-store")
+
+    def test_a_database_that_cannot_be_reached_is_a_503_to_try_again(self):
+        for error in (OperationalError("connection refused"), InterfaceError("connection already closed")):
+            response = self.get_failing(error)
+            self.assertEqual(response.status_code, 503, error)
+            self.assertEqual(response["Retry-After"], "30")
+            html = response.content.decode()
+            self.assertIn("<h1>This page is temporarily unavailable</h1>", html)
+            self.assertIn("An official website of the United States government", html)
+            self.assertNotIn("connection", html.split("<main")[1].split("database")[0])
+
+    @override_settings(CACHE_MIDDLEWARE_SECONDS=600)
+    def test_a_database_outage_reaching_every_query_is_a_503(self):
+        with mock.patch.object(connection, "cursor", side_effect=OperationalError("connection refused")), \
+                self.assertLogs("django.request", "ERROR"), self.assertLogs("coop_site", "WARNING"):
+            for address in (PERU_PAGE, "/activities/", "/activities/feed/", "/sitemap.xml", "/partners/"):
+                response = self.client.get(address)
+                self.assertEqual((response.status_code, response["Retry-After"]), (503, "30"), address)
+
+
+class UnreadParameterTests(TestCase):
+    """A parameter that a page's view does not read is redirected away, so
+    that each page has one address and one cache entry."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+        cls.publisher = staff_user("publisher", "Publishers")
+
+    def test_parameters_a_page_does_not_read_are_redirected_away(self):
+        for address, target in (
+            (f"{PERU_PAGE}?utm_source=mail", PERU_PAGE),
+            ("/?a=1&b=2", "/"),
+            ("/activities/peru-2019-08-eab-adjudication-course/?x", "/activities/peru-2019-08-eab-adjudication-course/"),
+            ("/archive/?fbclid=abc", "/archive/"),
+            ("/archive/compare/?program=peru&from=2021-01-19&to=live&x=1",
+             "/archive/compare/?program=peru&from=2021-01-19&to=live"),
+            ("/contact/?page=/partners/&spam=1", "/contact/?page=%2Fpartners%2F"),
+            ("/sitemap.xml?p=1&q=2", "/sitemap.xml?p=1"),
+        ):
+            response = self.client.get(address)
+            self.assertEqual((response.status_code, response.get("Location")), (301, target), address)
+
+    def test_what_a_page_reads_is_kept(self):
+        for address in ("/archive/compare/?program=peru&from=2021-01-19&to=2021-01-19", "/contact/?page=/partners/",
+                        "/sitemap.xml?p=1"):
+            self.assertEqual(self.client.get(address).status_code, 200, address)
+
+    def test_the_admin_and_signed_in_staff_are_left_alone(self):
+        self.assertEqual(self.client.get("/admin/login/?next=/admin/").status_code, 200)
+        self.client.force_login(self.publisher)
+        self.assertEqual(self.client.get(f"{PERU_PAGE}?anything=1").status_code, 200)
+        self.assertEqual(self.client.get("/admin/activities/activity/?status__exact=draft").status_code, 200)
 
 
 class JsonLogTests(SimpleTestCase):
@@ -438,6 +542,17 @@ class RedisPageCacheTests(PageCacheTests):
         except redis.exceptions.ConnectionError as error:
             self.skipTest(f"no Redis at {REDIS_TEST_URL}: {error}")
         cache.clear()
+
+    def test_parameters_no_page_reads_make_no_cache_entry(self):
+        redis_db = redis.Redis.from_url(REDIS_TEST_URL)
+        for address in (PERU_PAGE, "/activities/2019/", "/partners/"):
+            self.visit(address)
+        stored = redis_db.dbsize()
+        for n in range(30):
+            for address in (PERU_PAGE, "/activities/2019/", "/partners/"):
+                response = self.visit(f"{address}?utm_source=mail&n={n}")
+                self.assertEqual((response.status_code, response["Location"]), (301, address))
+        self.assertEqual(redis_db.dbsize(), stored)
 
     def test_a_hit_asks_redis_nothing(self):
         self.visit()
