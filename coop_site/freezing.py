@@ -39,8 +39,8 @@ CSS_URL = re.compile(r"""url\(\s*["']?(?P<url>[^)"'?#]+)""")
 LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>[^"]*)"')
 FORM = re.compile(r"<form\b.*?</form>", re.S)
 HEAD = re.compile(r"<head>\s*(?:<meta charset=[^>]*>)?")
-# Browsers ignore these directives in a <meta> policy (CSP Level 3, section
-# 3.3): keeping pages out of other sites' frames (frame-ancestors) is up to
+# HTML forbids these directives in a <meta> policy and browsers ignore them
+# there: keeping pages out of other sites' frames (frame-ancestors) is up to
 # the file server's own headers.
 NOT_IN_META = {"frame-ancestors", "report-uri", "sandbox"}
 FORM_NOTE = (
@@ -203,19 +203,19 @@ class Freezer:
                 return
             for page_file in linked | bare:
                 address = "/" + page_file.removesuffix("index.html")
-                if page_file in linked or self._site_has(address):
-                    html = render_to_string("coop_site/frozen_unavailable.html", request=RequestFactory().get(address))
-                    _write(self.out_dir / page_file, self.finish(html, address, page_file))
+                response = None if page_file in linked else self._get_quietly(address)
+                if response is not None and response.status_code == 404:
+                    html = response.content.decode(response.charset or "utf-8")
                 else:
-                    self._write_not_found(address, page_file)
+                    html = render_to_string("coop_site/frozen_unavailable.html", request=RequestFactory().get(address))
+                _write(self.out_dir / page_file, self.finish(html, address, page_file))
 
-    def _site_has(self, address):
-        with _quiet("django.request"):
-            return self.get(address).status_code != 404
+    def _get_quietly(self, address):
+        with _quiet("django.request"):  # a 404 here is asked for on purpose
+            return self.get(address)
 
     def _write_not_found(self, address, page_file):
-        with _quiet("django.request"):  # the 404 page is asked for on purpose
-            response = self.get(address)
+        response = self._get_quietly(address)
         html = response.content.decode(response.charset or "utf-8")
         _write(self.out_dir / page_file, self.finish(html, address, page_file))
 
