@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = (
         "Write every public page (each version of each page, the listings by year and theme, detail pages, "
         "feeds, sitemap) and the static files into a folder, as a self-contained static site with relative "
-        "links; then check every internal link and fail on a broken one."
+        "links; then check every internal link and fail on a broken one, leaving nothing at the folder."
     )
 
     def add_arguments(self, parser):
@@ -21,6 +21,6 @@ class Command(BaseCommand):
         try:
             report = freeze(out_dir, base_url=base_url)
         except FreezeError as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(f"{error}\nNothing was written to {out_dir}.") from error
         for line in report.lines():
             self.stdout.write(line)
