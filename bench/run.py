@@ -112,10 +112,11 @@ def server(env, log):
         process.wait(timeout=20)
 
 
-def load(url, *, seconds=SECONDS, connections=CONNECTIONS):
-    urllib.request.urlopen(url).read()  # warm up: the first request fills caches
+def load(url, *, seconds=SECONDS, connections=CONNECTIONS, headers=()):
+    urllib.request.urlopen(urllib.request.Request(url, headers=dict(headers))).read()  # the first request fills caches
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "report.lua"), url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "report.lua"),
+         *(option for name, value in headers for option in ("-H", f"{name}: {value}")), url],
         capture_output=True, text=True, check=True,
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -167,6 +168,9 @@ def measure(label, database_url, log):
     with server(environment(database_url, REDIS_URL=REDIS_URL, CACHE_PAGE_SECONDS="600"), log) as base:
         results["Peru page, cached (Redis)"], results["small static file"], cached_ratios = in_turn(
             base + PERU, base + static_file())
+        results["Peru page, cached, gzip"] = load(base + PERU, headers=[("Accept-Encoding", "gzip")])
+        sizes = {address: (body_bytes(base + address), body_bytes(base + address, gzip=True))
+                 for address in (PERU, LISTING, "/activities/feed/")}
     print(f"  (each figure of a page against a reference is the median of {ROUNDS} rounds of {SECONDS} s, "
           "the two loaded in turn)")
     for name, figures in results.items():
@@ -175,7 +179,18 @@ def measure(label, database_url, log):
     ratio_line('uncached page / "ok" view', uncached_ratios, "20 %")
     for address, counted in queries.items():
         print(f"  SQL queries, {address:<58} {counted['queries']:>3}   (status {counted['status']})")
+    for address, (plain, compressed) in sizes.items():
+        print(f"  bytes sent, {address:<52} {plain:>7,} plain, {compressed:>6,} gzip "
+              f"({1 - compressed / plain:.0%} saved)")
     return results
+
+
+def body_bytes(url, gzip=False):
+    """The size of a response's body as sent, plain or gzipped."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"} if gzip else {})
+    with urllib.request.urlopen(request) as response:
+        assert (response.headers.get("Content-Encoding") == "gzip") == gzip, url
+        return len(response.read())
 
 
 def scale(database_url, log):

@@ -65,9 +65,12 @@ MIDDLEWARE = [
     # /healthz and /healthz/live, whatever the Host (production exempts them
     # from the HTTPS redirect).
     "coop_site.middleware.HealthCheckMiddleware",
-    # ETag on every page; a matching If-None-Match is answered 304.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # Static files, compressed ahead of time, with their own ETags.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzipped for browsers that take it (stored so in the page cache).
+    "coop_site.middleware.CompressedPagesMiddleware",
+    # ETag on every page (of its uncompressed body); a matching If-None-Match is answered 304.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Parameters a page's view does not read are redirected away: one cache entry a page.
     "coop_site.middleware.UnreadParametersMiddleware",
     # Answers anonymous visitors from the page cache, before any session work.

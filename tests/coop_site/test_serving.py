@@ -1,5 +1,6 @@
 import contextlib
 import datetime
+import gzip
 import http.client
 import io
 import json
@@ -471,6 +472,37 @@ class ErrorPageTests(TestCase):
                 self.assertEqual((response.status_code, response["Retry-After"]), (503, "30"), address)
 
 
+@override_settings(CACHE_MIDDLEWARE_SECONDS=600)
+class CompressionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+
+    def setUp(self):
+        cache.clear()
+
+    def test_pages_are_gzipped_for_browsers_that_take_it_from_the_cache_too(self):
+        plain = self.client.get(PERU_PAGE)
+        self.assertNotIn("Content-Encoding", plain)
+        for _ in ("made", "from the cache"):
+            response = self.client.get(PERU_PAGE, headers={"Accept-Encoding": "gzip, deflate, br"})
+            self.assertEqual(response["Content-Encoding"], "gzip")
+            self.assertIn("Accept-Encoding", response["Vary"])
+            self.assertEqual(gzip.decompress(response.content), plain.content)
+            self.assertLess(len(response.content), len(plain.content) / 3)
+        self.assertEqual(self.client.get(PERU_PAGE).content, plain.content, "a browser without gzip gets it plain")
+
+    def test_a_compressed_page_is_still_answered_304(self):
+        first = self.client.get("/activities/", headers={"Accept-Encoding": "gzip"})
+        again = self.client.get("/activities/", headers={"Accept-Encoding": "gzip", "If-None-Match": first["ETag"]})
+        self.assertEqual(again.status_code, 304)
+
+    def test_feeds_and_forms_are_compressed_too(self):
+        for address in ("/activities/feed/", "/sitemap-activities.xml", "/contact/"):
+            response = self.client.get(address, headers={"Accept-Encoding": "gzip"})
+            self.assertEqual((response.status_code, response.get("Content-Encoding")), (200, "gzip"), address)
+
+
 class UnreadParameterTests(TestCase):
     """A parameter that a page's view does not read is redirected away, so
     that each page has one address and one cache entry."""
@@ -552,6 +584,15 @@ class RedisPageCacheTests(PageCacheTests):
             for address in (PERU_PAGE, "/activities/2019/", "/partners/"):
                 response = self.visit(f"{address}?utm_source=mail&n={n}")
                 self.assertEqual((response.status_code, response["Location"]), (301, address))
+        self.assertEqual(redis_db.dbsize(), stored)
+
+    def test_browsers_accept_encoding_headers_share_the_compressed_copy(self):
+        redis_db = redis.Redis.from_url(REDIS_TEST_URL)
+        self.client.get(PERU_PAGE, headers={"Accept-Encoding": "gzip, deflate, br"})
+        stored = redis_db.dbsize()
+        for accepted in ("gzip, deflate, br, zstd", "br, gzip", "gzip", "gzip;q=1.0, identity; q=0.5"):
+            response = self.client.get(PERU_PAGE, headers={"Accept-Encoding": accepted})
+            self.assertEqual(response["Content-Encoding"], "gzip", accepted)
         self.assertEqual(redis_db.dbsize(), stored)
 
     def test_a_hit_asks_redis_nothing(self):
