@@ -1,11 +1,13 @@
 """Writes shared by the admin and the management commands."""
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -418,6 +420,8 @@ class _Loader:
         """The object a natural key refers to; None for a forward reference, if allowed."""
         target_model = model_field.related_model
         key = tuple(value) if isinstance(value, list) else (value,)
+        if not all(part is None or isinstance(part, (str, int)) for part in key):
+            raise SnapshotError(where.say("a natural key is a text, or a list of texts", model_field.name))
         obj = self.index(target_model).get(key)
         if obj is not None and obj.pk is None:  # read from this file, still waiting to be inserted
             self.insert_new()
@@ -604,18 +608,71 @@ class _Where:
         return f"{self.path}: record {self.index} ({self.label}){field_part}: {problem}"
 
 
+# A snapshot's records nest 5 deep (the list, a record, its fields, a list
+# of natural keys, a key); anything much deeper is no snapshot.
+MAX_NESTING = 10
+# What no database stores: NUL (PostgreSQL refuses it, SQLite would keep it)
+# and lone surrogates, which are no characters (UTF-8 cannot encode them).
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def unstorable(text):
+    """Why ``text`` cannot be stored, in words; None if it can."""
+    found = UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found[0] == "\x00":
+        return "holds a NUL character (U+0000), which a database does not store"
+    return f"holds a lone surrogate (U+{ord(found[0]):04X}), which is no character: a database does not store it"
+
+
 def _read_records(path):
+    limit = settings.SNAPSHOT_MAX_BYTES
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            data = file.read(limit + 1)  # no more than that, whatever the file's size
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SnapshotError(f"{path}: cannot be read: {error}") from error
+    if len(data) > limit:
+        raise SnapshotError(f"{path}: larger than {limit:,} bytes, the most a snapshot file may hold "
+                            "(settings.SNAPSHOT_MAX_BYTES)")
     try:
         records = json.loads(text)
     except json.JSONDecodeError as error:
         raise SnapshotError(f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from error
+    except ValueError as error:  # a number too long to read
+        raise SnapshotError(f"{path}: not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise SnapshotError(f"{path}: nested deeper than {MAX_NESTING} levels: a snapshot is a list of records "
+                            "that hold values and natural keys") from error
     if not isinstance(records, list):
         raise SnapshotError(f"{path}: a snapshot is a JSON list of records")
+    for index, record in enumerate(records, start=1):
+        _check_values(_Where(path, index, record), record)
     return records
+
+
+def _check_values(where, record):
+    """Refuse a record nested too deep, or holding text no database stores
+    (in a value or a name), naming its field."""
+    stack = [(record, 2, ())]  # (value, its depth in the file, the names that lead to it in the record)
+    while stack:
+        value, depth, names = stack.pop()
+        field_name = names[1] if len(names) > 1 and names[0] == "fields" else None
+        if depth > MAX_NESTING:
+            raise SnapshotError(where.say(f"nested deeper than {MAX_NESTING} levels: a snapshot's records "
+                                          "hold values and natural keys", field_name))
+        texts = [value] if isinstance(value, str) else list(value) if isinstance(value, dict) else []
+        for text in texts:
+            problem = unstorable(text)
+            if problem:
+                raise SnapshotError(where.say(problem, field_name))
+        # Pushed last first, so that the first fault in the file is the one named.
+        if isinstance(value, list):
+            stack += [(item, depth + 1, names) for item in reversed(value)]
+        elif isinstance(value, dict):
+            stack += [(item, depth + 1, (*names, name)) for name, item in reversed(value.items())]
 
 
 def _check_record(where, record):

@@ -6,7 +6,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,6 +29,7 @@ from coop_site.revisions import (
     shown,
     values,
 )
+from coop_site.text import stored_link_problems, validate_address
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -77,6 +80,14 @@ def with_revisions(fieldsets, *, include):
     return fieldsets
 
 
+class AddressWidget(AdminURLFieldWidget):
+    """The admin's web address input, whose "Currently:" link is made only
+    for an address the site would link itself (text.validate_address)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, validator_class=lambda: validate_address)
+
+
 class ContentAdmin(SimpleHistoryAdmin):
     """Facet counts, save buttons on top, help texts as written, and a history
     of every change that can be compared version by version and reverted.
@@ -92,6 +103,7 @@ class ContentAdmin(SimpleHistoryAdmin):
     form = RevisedForm
     actions = ["delete_selected"]
     delete_selected_confirmation_template = "admin/delete_selected_as_read.html"
+    formfield_overrides = {models.URLField: {"widget": AddressWidget}}
 
     class Media:
         css = {"all": ["css/comparison.css"]}  # a refused save shows the other change word by word
@@ -103,6 +115,22 @@ class ContentAdmin(SimpleHistoryAdmin):
         if change and not form.has_changed():
             return
         super().save_model(request, obj, form, change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET":
+            self.warn_of_unsafe_links(request, context, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def warn_of_unsafe_links(self, request, context, obj):
+        """Links stored by a way in that skips the form's checks, that the
+        site prints as their words only: the item's own and its rows'."""
+        rows = [form.instance for inline in context.get("inline_admin_formsets", [])
+                for form in inline.formset.forms if form.instance.pk is not None]
+        for item in (obj, *rows):
+            for field, problem in stored_link_problems(item):
+                where = f"“{item}”, {field.verbose_name}" if item is not obj else field.verbose_name.capitalize()
+                self.message_user(request, f"{where} holds a link that the site prints as its words only, "
+                                           f"as plain text: {problem}", messages.WARNING)
 
     def get_fieldsets(self, request, obj=None):
         # A view-only form has no revision to carry (it would show as a field).

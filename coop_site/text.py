@@ -2,15 +2,20 @@
 differences between two texts.
 
 A target is ``partner:<slug>`` (the partner's web address and exit flag), an
-absolute ``https://`` address, a site path (``/…``) or an in-page ``#anchor``.
-Everything else is printed exactly as stored, escaped.
+absolute ``https://`` or ``http://`` address, a ``mailto:`` address, a site
+path (``/…``) or an in-page ``#anchor``. Targets are read as browsers read
+them (the WHATWG URL standard, by ada, the parser Node.js uses), every time a
+link is printed, wherever the text came from: anything else, or anything a
+browser would read otherwise than it looks (a "site path" that goes to another
+host), is printed as its words, and the admin and the loaders refuse it.
+Everything outside links is printed exactly as stored, escaped.
 """
 
 import difflib
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from ada_url import URL, idna_to_ascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -19,6 +24,14 @@ from django.utils.safestring import mark_safe
 
 LINK = re.compile(r"\[(?P<words>[^\[\]]+)\]\((?P<target>[^()\s]+)\)")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+# Stands for this site while a site path is resolved: a reserved name (RFC 2606).
+THIS_SITE = "https://this-site.invalid"
+# Browsers drop these from an address or change them (a backslash reads as
+# "/"); a lone surrogate is no character at all.
+ODD_CHARACTER = re.compile(r"[\x00-\x20\x7f\\\ud800-\udfff]|\s")
+CHARACTER_NAMES = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
+TARGET_FORMS = "a link goes to partner:slug, https://…, http://…, mailto:…, /path or #anchor"
 
 
 def paragraphs(text):
@@ -39,12 +52,83 @@ def partner_slugs(*texts):
     }
 
 
+@dataclass(frozen=True)
+class Target:
+    """A link's target as browsers read it: ``href`` is what the link's href
+    says (None: no link may be made, for ``problem``); ``leaves_site``, whether
+    it goes to a host outside settings.SITE_OWN_DOMAINS."""
+
+    href: str | None
+    leaves_site: bool = False
+    problem: str = ""
+
+
+def own_host(host):
+    """True for a host of settings.SITE_OWN_DOMAINS or under one (both IDNA-normalised)."""
+    host = host.rstrip(".")  # "www.epa.gov." is the same host
+    return any(host == own or host.endswith("." + own) for own in _own_domains())
+
+
+def _own_domains():
+    return [idna_to_ascii(domain.lower()).decode().rstrip(".") for domain in settings.SITE_OWN_DOMAINS]
+
+
+def resolve(target):
+    """``target`` (an address, or a link markup's target other than
+    partner:) as browsers read it: a Target."""
+    target = target or ""
+    relative = target.startswith(("/", "#"))
+    odd = ODD_CHARACTER.search(target)
+    if odd:
+        return Target(None, problem=_odd_character(target, relative, odd[0]))
+    url = _parsed(target, relative)
+    if url is None:
+        return Target(None, problem=TARGET_FORMS)
+    if relative:
+        if url.origin != THIS_SITE:
+            return Target(None, problem=(
+                f"browsers go to {url.host} with it, another site: a site path starts with one “/”, "
+                "another site's address is written in full, https://…"
+            ))
+        if target.startswith("#"):
+            return Target(target)
+        # The path, query and anchor alone: this very address on any host. A
+        # path that starts with "//" is written "/.//", as the URL standard
+        # does, or it would read as a host.
+        href = url.pathname + url.search + url.hash
+        return Target("/." + href if href.startswith("//") else href)
+    if url.protocol not in ("http:", "https:", "mailto:"):
+        return Target(None, problem=f"{url.protocol} links are not allowed: {TARGET_FORMS}")
+    if url.protocol != "mailto:" and not target[len(url.protocol):].startswith("//"):
+        # "https:host/p" is a path of the page itself on an https page, a host on an http one.
+        return Target(None, problem=(
+            f"without “//” after “{url.protocol}” browsers read it by the page it is on: "
+            "write the address in full, https://…"
+        ))
+    if url.username or url.password:
+        return Target(None, problem=f"what stands before “@” is a user name: browsers go to {url.host} with it")
+    return Target(url.href, leaves_site=url.protocol != "mailto:" and not own_host(url.hostname))
+
+
+def _parsed(target, relative):
+    try:
+        return URL(target, THIS_SITE) if relative else URL(target)
+    except ValueError:
+        return None
+
+
+def _odd_character(target, relative, character):
+    if character == "\\":
+        url = _parsed(target, relative)
+        goes = url is not None and url.host and not (relative and url.origin == THIS_SITE)
+        return "it holds a backslash, which browsers read as “/”" + (f": they go to {url.host} with it" if goes else "")
+    name = CHARACTER_NAMES.get(character, f"the character U+{ord(character):04X}")
+    return f"it holds {name}, which browsers drop or change in an address"
+
+
 def leaves_site(url):
-    """True for an absolute address outside the site's own domains."""
-    host = (urlsplit(url).hostname or "").lower()
-    if not host:
-        return False
-    return not any(host == own or host.endswith("." + own) for own in settings.SITE_OWN_DOMAINS)
+    """True for an address outside the site's own domains."""
+    return resolve(url).leaves_site
 
 
 def exit_link():
@@ -54,9 +138,15 @@ def exit_link():
     )
 
 
-def link_html(words, url, external):
-    html = format_html('<a class="usa-link" href="{}">{}</a>', url, words)
-    return html + exit_link() if external else html
+def link_html(words, target, leaves_site=False):
+    """A link to ``target``, followed by the Exit disclaimer link if it leaves
+    the site (or ``leaves_site`` says it does); the words alone, as text, if
+    ``target`` is no safe link (resolve)."""
+    resolved = resolve(target)
+    if resolved.href is None:
+        return escape(words)
+    html = format_html('<a class="usa-link" href="{}">{}</a>', resolved.href, words)
+    return html + exit_link() if resolved.leaves_site or leaves_site else html
 
 
 def render_links(text, partners_by_slug):
@@ -73,27 +163,57 @@ def render_links(text, partners_by_slug):
             else:  # an unpublished or removed partner: keep the words
                 out.append(escape(words))
         else:
-            out.append(link_html(words, target, leaves_site(target)))
+            out.append(link_html(words, target))
         last = m.end()
     out.append(escape((text or "")[last:]))
     return mark_safe("".join(out))
+
+
+def link_problems(text):
+    """What is wrong with each link of ``text`` that is printed as its words
+    only, for its target is no safe link; partner links are not looked up."""
+    return [
+        f"[{m['words']}]({m['target']}): {problem}."
+        for m in LINK.finditer(text or "")
+        if not m["target"].startswith("partner:") and (problem := resolve(m["target"]).problem)
+    ]
 
 
 def validate_links(text):
     """Refuse link markup whose target the site cannot resolve."""
     from partners.models import Partner
 
-    errors = []
+    errors = link_problems(text)
     for m in LINK.finditer(text or ""):
         target = m["target"]
         if target.startswith("partner:"):
             slug = target.removeprefix("partner:")
             if not Partner.objects.filter(slug=slug).exists():
                 errors.append(f"[{m['words']}]({target}): no partner has the slug “{slug}”.")
-        elif not (target.startswith(("https://", "http://", "/", "#"))):
-            errors.append(f"[{m['words']}]({target}): a link goes to partner:slug, https://…, /path or #anchor.")
     if errors:
         raise ValidationError(errors)
+
+
+def validate_address(url):
+    """Refuse a web address (a partner's, an agreement's) that is no safe link."""
+    problem = resolve(url).problem
+    if url and problem:
+        raise ValidationError(f"{url}: {problem}.")
+
+
+def stored_link_problems(obj):
+    """(field, problem) for each stored link of ``obj`` printed as its words
+    only: its fields checked by validate_links and validate_address."""
+    problems = []
+    for field in obj._meta.concrete_fields:
+        value = field.value_from_object(obj)
+        if not isinstance(value, str):
+            continue
+        if validate_links in field.validators:
+            problems += [(field, problem) for problem in link_problems(value)]
+        elif validate_address in field.validators and value and resolve(value).problem:
+            problems.append((field, f"{value}: {resolve(value).problem}."))
+    return problems
 
 
 # The kinds of a change, word by word and item by item.

@@ -3,6 +3,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from coop_site.publishing import Provenanced, Publishable, PublishableSlugQuerySet, Revised, SlugQuerySet
+from coop_site.text import validate_address
 
 
 class Partner(Revised, Publishable, Provenanced):
@@ -18,7 +19,7 @@ class Partner(Revised, Publishable, Provenanced):
         max_length=20, blank=True, help_text="Language code of that name, e.g. es for Spanish."
     )
     country = models.CharField(max_length=100, blank=True)
-    url = models.URLField(blank=True, verbose_name="web address")
+    url = models.URLField(blank=True, verbose_name="web address", validators=[validate_address])
     leaves_site = models.BooleanField(
         default=True,
         verbose_name="link leaves the site",
@@ -54,7 +55,7 @@ class Agreement(Revised, Publishable, Provenanced):
         null=True, blank=True, verbose_name="entered into force",
         help_text="Month precision: use the first day of the month when only the month is known.",
     )
-    url = models.URLField(blank=True, verbose_name="web address")
+    url = models.URLField(blank=True, verbose_name="web address", validators=[validate_address])
     leaves_site = models.BooleanField(default=True, verbose_name="link leaves the site")
 
     objects = PublishableSlugQuerySet.as_manager()

@@ -263,5 +263,9 @@ FEED_TAG_AUTHORITY = "epa.gov,2021"
 LOGGING = stdout_logging(level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"), loggers={"axes": {"level": "WARNING"}})
 
 
+# The largest snapshot file load_snapshot reads (the 2021-01-19 one is 30 kB):
+# the whole file is read and checked in memory before anything is written.
+SNAPSHOT_MAX_BYTES = 20 * 1024 * 1024
+
 # The snapshot that `manage.py load_initial_data` loads into an empty database.
 INITIAL_SNAPSHOT = os.environ.get("INITIAL_SNAPSHOT", str(BASE_DIR / "fixtures" / "peru-2021-01-19.json"))

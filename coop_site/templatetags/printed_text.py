@@ -17,5 +17,14 @@ def printed(context, value):
 
 
 @register.simple_tag
+def link(words, target, leaves_site=False):
+    """A link to an address from content (a partner's, a contact's mailto:),
+    made as the link markup makes one: followed by the Exit disclaimer link if
+    it leaves the site (or ``leaves_site`` says so), its words alone if it is
+    no safe link."""
+    return text.link_html(words, target, leaves_site)
+
+
+@register.simple_tag
 def exit_disclaimer_link():
     return text.exit_link()

@@ -107,3 +107,48 @@ class AdminTests(TestCase):
         response = self.client.get(reverse("admin:activities_activity_changelist"))
         self.assertContains(response, "March 2020")
         self.assertNotContains(response, "March 1, 2020")
+
+    def post_change_form(self, obj, **changes):
+        url = self.change_url(obj)
+        data = admin_form_data(self.client.get(url).content.decode(), f"{obj._meta.model_name}_form")
+        data.update(changes)
+        return self.client.post(url, data)
+
+    def test_a_link_that_is_no_safe_link_is_refused_naming_it(self):
+        activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
+        for target in ("/\\evil.example/p", "https://evil.example\\@www.epa.gov/", "javascript:alert`1`"):
+            with self.subTest(target=target):
+                response = self.post_change_form(activity, text=f"See [the agency]({target}).")
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, f"[the agency]({target}): ")
+                activity.refresh_from_db()
+                self.assertIn("Trash Free Waters", activity.text)
+        partner = Partner.objects.get(slug="oefa")
+        response = self.post_change_form(partner, url="https://evil.example\\@www.epa.gov/")
+        self.assertContains(response, "it holds a backslash, which browsers read as “/”: they go to evil.example")
+        self.assertEqual(Partner.objects.get(slug="oefa").url, "https://www.gob.pe/oefa")
+
+    def test_a_stored_link_that_is_no_safe_link_is_warned_of_and_printed_as_text(self):
+        # As plain loaddata or SQL would store it: no form's checks.
+        activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
+        Activity.objects.filter(pk=activity.pk).update(text="Pilot with [the agency](/\\evil.example/p).")
+        Partner.objects.filter(slug="oefa").update(url="javascript:alert`1`")
+        warning = ("holds a link that the site prints as its words only, as plain text: "
+                   "[the agency](/\\evil.example/p): ")
+        self.assertContains(self.client.get(self.change_url(activity)), f"Text {warning}")
+        self.assertContains(self.client.get(self.change_url(Program.objects.get())),
+                            f"“Pilot with the agency.”, text {warning}")
+        self.assertContains(self.client.get(self.change_url(Partner.objects.get(slug="oefa"))),
+                            "Web address holds a link that the site prints as its words only, as plain text: "
+                            "javascript:alert`1`: javascript: links are not allowed")
+        self.assertNotContains(self.client.get(self.change_url(Partner.objects.get(slug="minam"))), "as plain text")
+        # The address field's own "Currently:" link is made only for a safe address.
+        Partner.objects.filter(slug="oefa").update(url="https://www.epa.gov@evil.example/")
+        form = self.client.get(self.change_url(Partner.objects.get(slug="oefa")))
+        self.assertContains(form, 'value="https://www.epa.gov@evil.example/"')
+        self.assertNotContains(form, 'href="https://www.epa.gov@evil.example/"')
+        self.assertContains(self.client.get(self.change_url(Partner.objects.get(slug="minam"))),
+                            'href="https://www.gob.pe/minam"')
+        page = self.client.get(PERU_PAGE)
+        self.assertContains(page, "Pilot with the agency.")
+        self.assertNotContains(page, "evil.example")

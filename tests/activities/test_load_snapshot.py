@@ -219,6 +219,57 @@ class BrokenSnapshotTests(TestCase):
             load("fixtures/no-such-snapshot.json")
         self.assertIn("fixtures/no-such-snapshot.json: cannot be read", str(refused.exception))
 
+    def test_a_link_that_is_no_safe_link_is_refused(self):
+        index = self.record_index("activities.activity", "peru-2017-09-inspection-training")
+        for target in ("/\\evil.example/p", "https://evil.example\\@www.epa.gov/", "javascript:alert`1`"):
+            with self.subTest(target=target):
+                self.records[index]["fields"]["text"] = f"Workshop with [OEFA]({target})."
+                self.assert_refused(
+                    self.write(self.records), f"record {index + 1}", "'peru-2017-09-inspection-training'",
+                    "field 'text'", f"[OEFA]({target}): ",
+                )
+        self.records[index]["fields"]["text"] = "Workshop."
+        partner = self.record_index("partners.partner", "oefa")
+        self.records[partner]["fields"]["url"] = "https://www.epa.gov@evil.example/"
+        self.assert_refused(self.write(self.records), f"record {partner + 1}", "field 'url'",
+                            "browsers go to evil.example")
+
+    def test_text_no_database_stores_is_refused_on_every_database(self):
+        index = self.record_index("activities.activity", "peru-2017-09-inspection-training")
+        fields = self.records[index]["fields"]
+        unstorable = {"Work\x00shop": "a NUL character (U+0000)", "Work\ud800shop": "a lone surrogate (U+D800)"}
+        for text, expected in unstorable.items():
+            with self.subTest(expected=expected):
+                fields["title"] = text
+                self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'title'", expected,
+                                    "a database does not store")
+        fields["title"] = ""
+        fields["themes"] = [["mercury\x00"]]
+        self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'themes'", "NUL")
+
+    def test_a_file_nested_too_deep_is_refused(self):
+        index = self.record_index("activities.activity", "peru-2017-09-inspection-training")
+        deep = "x"
+        for _ in range(20):
+            deep = [deep]
+        self.records[index]["fields"]["themes"] = deep
+        self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'themes'",
+                            "nested deeper than 10 levels")
+        # Deeper than Python's JSON reader goes: it is refused whole, naming the file.
+        self.assert_refused(self.write("[" * 100_000 + "]" * 100_000), "nested deeper than 10 levels")
+
+    def test_a_file_too_large_is_refused_before_it_is_read(self):
+        path = self.write(self.records)
+        with self.settings(SNAPSHOT_MAX_BYTES=1000):
+            self.assert_refused(path, "larger than 1,000 bytes, the most a snapshot file may hold")
+
+    def test_odd_json_is_refused_in_words(self):
+        self.assert_refused(self.write("[" + "1" * 5000 + "]"), "not valid JSON", "4300 digits")
+        index = self.record_index("activities.section", "past-activities")
+        self.records[index]["fields"]["program"] = {"slug": "epa-collaboration-peru"}
+        self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'program'",
+                            "a natural key is a text, or a list of texts")
+
     def test_a_record_that_breaks_a_database_rule_is_refused(self):
         dated(self.records, "2022-06-01")  # a new snapshot: its records are written, then checked
         index = self.record_index("activities.section", "past-activities")
@@ -355,9 +406,9 @@ class LoaddataTests(TestCase):
         self.records.insert(0, {"model": "activities.theme", "fields": {"slug": "new-theme", "name": "New theme"}})
         self.before = database_state()
 
-    def assert_refused(self, *expected):
+    def assert_refused(self, *expected, path=None):
         with self.assertRaises(CommandError) as refused:
-            call_command("loaddata", str(write_fixture(self.records)), verbosity=0)
+            call_command("loaddata", str(path or write_fixture(self.records)), verbosity=0)
         for fragment in expected:
             self.assertIn(fragment, str(refused.exception))
         self.assertEqual(database_state(), self.before)
@@ -409,6 +460,31 @@ class LoaddataTests(TestCase):
         next(r for r in changed if r["fields"].get("slug") == RAURA)["fields"]["text"] = "Corrected."
         load(write_fixture(changed), "--replace", "--user", "publisher")
         call_command("loaddata", str(write_fixture(changed)), verbosity=0)
+
+    def test_a_link_that_is_no_safe_link_is_refused_whole(self):
+        # A live version's records, which loaddata may change: only the link is wrong.
+        records = dated(self.records, None)
+        activity = next(r for r in records if r["fields"].get("slug") == RAURA)
+        activity["fields"]["text"] = "A [webinar](javascript:alert`1`)."
+        path = write_fixture(records)
+        self.assert_refused(
+            f"Problem installing fixture '{path}': activities.activity '{RAURA}', field 'text': "
+            "[webinar](javascript:alert`1`): javascript: links are not allowed", "Nothing was loaded",
+            path=path,
+        )
+        self.assertFalse(Program.objects.filter(archived_on=None).exists())
+
+    def test_text_no_database_stores_is_refused_whole_on_every_database(self):
+        records = dated(self.records, None)
+        next(r for r in records if r["fields"].get("slug") == RAURA)["fields"]["title"] = "Web\x00inar"
+        self.assert_refused(f"activities.activity '{RAURA}', field 'title': holds a NUL character (U+0000), "
+                            "which a database does not store", "Nothing was loaded", path=write_fixture(records))
+
+    def test_a_file_that_is_no_fixture_is_refused_in_words(self):
+        path = write_fixture([])
+        path.write_text("[" * 100_000 + "]" * 100_000)
+        self.assert_refused(f"Problem installing fixture '{path}'", "maximum recursion depth exceeded",
+                            "Nothing was loaded", path=path)
 
     def test_a_fixture_cannot_date_the_live_version(self):
         live = services.start_live_version(Program.objects.get())

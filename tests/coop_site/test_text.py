@@ -1,8 +1,38 @@
 from django.core.exceptions import ValidationError
-from django.test import SimpleTestCase, TestCase
+from django.template import Context, Template
+from django.test import SimpleTestCase, TestCase, override_settings
 
-from coop_site.text import leaves_site, paragraphs, plain_text, render_links, validate_links
+from coop_site.text import leaves_site, paragraphs, plain_text, render_links, validate_address, validate_links
 from partners.models import Partner
+from tests.html import Page
+
+# Targets that look like this site's, or like a link, and are not: what a
+# browser makes of each (Chromium and ada, the WHATWG URL parser, agree).
+HOSTILE_TARGETS = {
+    "/\\evil.example/p": "it holds a backslash, which browsers read as “/”: they go to evil.example",
+    "https://evil.example\\@www.epa.gov/": "backslash, which browsers read as “/”: they go to evil.example",
+    "//evil.example/p": "browsers go to evil.example with it, another site",
+    "/..//evil.example/p": None,  # stays on the site: /.//evil.example/p, checked below
+    "https://www.epa.gov@evil.example/": "what stands before “@” is a user name: browsers go to evil.example",
+    "javascript:alert`1`": "javascript: links are not allowed",
+    "JavaScript:alert`1`": "javascript: links are not allowed",
+    "java\x01script:alert`1`": "the character U+0001",
+    "\x00/p": "the character U+0000",
+    "data:text/html,<script>alert`1`</script>": "data: links are not allowed",
+    "vbscript:msgbox": "vbscript: links are not allowed",
+    "ftp://evil.example/": "ftp: links are not allowed",
+    "evil.example/p": "a link goes to partner:slug",
+    # A path of the page on an https page, the host evil.example on an http one.
+    "https:evil.example/p": "without “//” after “https:” browsers read it by the page it is on",
+    "http:/evil.example/p": "without “//” after “http:”",
+}
+# The same in an address field, where whitespace is no end of the target.
+HOSTILE_ADDRESSES = {
+    " javascript:alert`1`": "a space",
+    "java\tscript:alert`1`": "a tab",
+    "java\nscript:alert`1`": "a line break",
+    "/\t/evil.example/p": "a tab",
+}
 
 
 class LinkMarkupTests(SimpleTestCase):
@@ -34,6 +64,94 @@ class LinkMarkupTests(SimpleTestCase):
         self.assertFalse(leaves_site("#top"))
 
 
+def links_of(html):
+    return [(link["href"], link["text"]) for link in Page(str(html)).links]
+
+
+class LinkSafetyTests(SimpleTestCase):
+    """Only http, https, mailto, site paths and #anchors reach an href, read
+    as browsers read them; whatever else a stored text holds is printed as
+    its words."""
+
+    def test_hostile_targets_are_printed_as_their_words(self):
+        for target, problem in HOSTILE_TARGETS.items():
+            if problem is None:
+                continue
+            with self.subTest(target=target):
+                html = render_links(f"Before [the words]({target}) after.", {})
+                self.assertEqual(html, "Before the words after.")
+
+    def test_a_path_that_starts_with_two_slashes_stays_on_the_site(self):
+        html = render_links("[x](/..//evil.example/p)", {})
+        # Browsers resolve /..//evil.example/p to the path //evil.example/p of this
+        # site; written as it is, the path alone would read as the host evil.example.
+        self.assertEqual(links_of(html), [("/.//evil.example/p", "x")])
+
+    def test_an_address_goes_to_its_host_as_browsers_read_it_with_the_exit_link(self):
+        cases = {
+            # A percent-encoded dot is a dot in a host.
+            "https://www.epa.gov%2eevil.example/": "https://www.epa.gov.evil.example/",
+            "https://epa.gov.evil.example/": "https://epa.gov.evil.example/",
+            "https://notepa.gov/": "https://notepa.gov/",
+        }
+        for target, href in cases.items():
+            with self.subTest(target=target):
+                html = render_links(f"[x]({target})", {})
+                self.assertEqual(links_of(html), [(href, "x"), ("/exit-disclaimer/", "Exit")])
+
+    def test_an_idn_host_is_written_in_punycode_and_leaves_the_site(self):
+        html = render_links("[Минприроды](https://пример.рф/о-нас)", {})
+        self.assertEqual(
+            links_of(html),
+            [("https://xn--e1afmkfd.xn--p1ai/%D0%BE-%D0%BD%D0%B0%D1%81", "Минприроды"), ("/exit-disclaimer/", "Exit")],
+        )
+
+    @override_settings(SITE_OWN_DOMAINS=["пример.рф"])
+    def test_own_domains_are_compared_idna_normalised(self):
+        html = render_links("[a](https://xn--e1afmkfd.xn--p1ai/) [b](https://www.ПРИМЕР.рф/)", {})
+        self.assertNotIn("Exit", html)
+        self.assertIn("Exit", render_links("[c](https://пример.com/)", {}))
+
+    def test_own_domain_links_get_no_exit_link(self):
+        html = render_links(
+            "[a](https://www.epa.gov/y) [b](HTTPS://WWW.EPA.GOV./x) [c](http://epa.gov) [d](https://ｅｐａ.gov/z)", {}
+        )
+        self.assertNotIn("Exit", html)
+        self.assertEqual(
+            [href for href, _ in links_of(html)],
+            ["https://www.epa.gov/y", "https://www.epa.gov./x", "http://epa.gov/", "https://epa.gov/z"],
+        )
+
+    def test_a_mailto_link_is_made_without_the_exit_link(self):
+        html = render_links("Write to [us](mailto:international@epa.gov?subject=Peru).", {})
+        self.assertEqual(links_of(html), [("mailto:international@epa.gov?subject=Peru", "us")])
+
+    def test_site_paths_and_anchors_are_made_as_written(self):
+        html = render_links("[a](/about-this-archive/?x=1#top) [b](#top) [c](/%2F%2Fevil.example)", {})
+        self.assertEqual(
+            links_of(html), [("/about-this-archive/?x=1#top", "a"), ("#top", "b"), ("/%2F%2Fevil.example", "c")]
+        )
+
+    def test_a_partner_address_is_checked_the_same_way(self):
+        stored = Partner(slug="bad", name="Bad", url="javascript:alert`1`", leaves_site=False)
+        unflagged = Partner(slug="out", name="Out", url="https://www.gob.pe/oefa", leaves_site=False)
+        html = render_links("the [bad one](partner:bad), the [other](partner:out)", {"bad": stored, "out": unflagged})
+        self.assertEqual(links_of(html), [("https://www.gob.pe/oefa", "other"), ("/exit-disclaimer/", "Exit")])
+        self.assertTrue(html.startswith("the bad one, the "))
+
+    def test_the_link_tag_prints_an_address_from_content_the_same_way(self):
+        template = Template("{% load printed_text %}{% link words target flag %}")
+        for target, expected in {
+            "https://www.gob.pe/": [("https://www.gob.pe/", "w"), ("/exit-disclaimer/", "Exit")],
+            "mailto:a@epa.gov": [("mailto:a@epa.gov", "w")],
+            **{hostile: [] for hostile in HOSTILE_ADDRESSES},
+        }.items():
+            with self.subTest(target=target):
+                html = template.render(Context({"words": "w", "target": target, "flag": False}))
+                self.assertEqual(links_of(html), expected)
+                self.assertIn("w", html)
+
+
 class ValidateLinksTests(TestCase):
     def test_unknown_partner_and_odd_targets_are_refused(self):
         Partner.objects.create(slug="oefa", name="OEFA")
@@ -42,3 +160,21 @@ class ValidateLinksTests(TestCase):
             validate_links("[x](partner:nobody)")
         with self.assertRaisesMessage(ValidationError, "a link goes to"):
             validate_links("[x](javascript:void)")
+
+    def test_hostile_targets_are_refused_naming_the_link(self):
+        for target, problem in HOSTILE_TARGETS.items():
+            with self.subTest(target=target):
+                if problem is None:
+                    validate_links(f"[x]({target})")
+                    continue
+                with self.assertRaises(ValidationError) as refused:
+                    validate_links(f"Fine [ok](/p/), then [the words]({target}).")
+                (message,) = refused.exception.messages
+                self.assertTrue(message.startswith(f"[the words]({target}): "), message)
+                self.assertIn(problem, message)
+
+    def test_hostile_addresses_are_refused(self):
+        for address, problem in {**HOSTILE_ADDRESSES, "https://evil.example\\@www.epa.gov/": "backslash"}.items():
+            with self.subTest(address=address), self.assertRaisesMessage(ValidationError, problem):
+                validate_address(address)
+        validate_address("https://пример.рф/")

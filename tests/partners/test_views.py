@@ -2,9 +2,9 @@
 from django.test import TestCase
 
 from activities.models import Activity
-from partners.models import Partner
+from partners.models import Agreement, Contact, Partner
 from tests.content import load_peru_as_live_version
-from tests.html import Page
+from tests.html import PERU_PAGE, Page
 
 
 class PartnerPagesTests(TestCase):
@@ -42,3 +42,41 @@ class PartnerPagesTests(TestCase):
         self.assertIn("/activities/?partner=minam", [link["href"] for link in page.links])
         Activity.objects.filter(slug=listed[0].split("/")[2]).update(status="draft")
         self.assertNotContains(self.client.get("/partners/minam/"), listed[0])
+
+
+class StoredAddressTests(TestCase):
+    """Addresses stored by a way in that skips the forms' checks (plain
+    loaddata, SQL) are printed as their words when they are no safe link."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+
+    def hrefs(self, url):
+        return [link["href"] for link in Page(self.client.get(url).content.decode()).links]
+
+    def test_a_partners_address_that_is_no_safe_link_is_printed_as_text(self):
+        Partner.objects.filter(slug="oefa").update(url="javascript:alert`1`")
+        response = self.client.get("/partners/oefa/")
+        self.assertContains(response, "<p>javascript:alert`1`</p>", html=True)
+        self.assertFalse([href for href in self.hrefs("/partners/oefa/") if "javascript" in href])
+        # Where the page's text links the partner, its words are printed.
+        self.assertFalse([href for href in self.hrefs(PERU_PAGE) if "javascript" in href])
+        self.assertContains(self.client.get(PERU_PAGE), "Agency for Environmental Assessment and Enforcement")
+
+    def test_an_agreements_address_goes_where_browsers_go_or_nowhere(self):
+        tpa = Agreement.objects.filter(slug="us-peru-tpa")
+        tpa.update(url="https://evil.example\\@www.epa.gov/", leaves_site=False)
+        self.assertContains(self.client.get("/agreements/"), "https://evil.example\\@www.epa.gov/")
+        self.assertFalse([href for href in self.hrefs("/agreements/") if "evil" in href])
+        tpa.update(url="https://evil.example/tpa")
+        links = Page(self.client.get("/agreements/").content.decode()).links
+        index = [link["href"] for link in links].index("https://evil.example/tpa")
+        self.assertEqual(links[index + 1]["text"], "Exit", "the address leaves the site, whatever the flag says")
+
+    def test_a_contacts_email_is_a_mailto_link_or_text(self):
+        Contact.objects.update(email="international@epa.gov")
+        self.assertIn("mailto:international@epa.gov", self.hrefs(PERU_PAGE))
+        Contact.objects.update(email="a\\b@epa.gov")
+        self.assertContains(self.client.get(PERU_PAGE), "a\\b@epa.gov")
+        self.assertFalse([href for href in self.hrefs(PERU_PAGE) if href.startswith("mailto:")])
