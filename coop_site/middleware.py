@@ -63,10 +63,11 @@ def forwarded_address(entry):
 class ClientAddressMiddleware:
     """Behind the load balancer, REMOTE_ADDR is the balancer's address. When
     the request comes from a trusted proxy (FORWARDED_ALLOW_IPS, as gunicorn
-    reads it), the visitor's address is the last one in X-Forwarded-For that
-    is not a trusted proxy's: the ones before it are whatever the visitor sent.
-    Everything after this (sign-in throttling, the contact form's limit) then
-    counts visitors, not the balancer."""
+    reads it, or nginx on gunicorn's Unix socket), the visitor's address is the
+    last one in X-Forwarded-For that is not a trusted proxy's: the ones before
+    it are whatever the visitor sent. Everything after this (sign-in
+    throttling, the contact form's limit) then counts visitors, not the
+    balancer or nginx."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -91,6 +92,11 @@ class ClientAddressMiddleware:
         return self.get_response(request)
 
     def from_trusted_proxy(self, peer):
+        if not peer:
+            # gunicorn on a Unix socket gives no address: the peer is nginx on
+            # this host, the only one that reaches the socket (gunicorn, too,
+            # believes its X-Forwarded-Proto).
+            return True
         try:
             return self.any_peer or self.is_proxy(ipaddress.ip_address(peer))
         except ValueError:

@@ -40,13 +40,16 @@ class Response:
 
 
 class Browser:
-    """One visitor: keeps its cookies, sends the CSRF token as a form does."""
+    """One visitor: keeps its cookies, sends the CSRF token as a form does.
+    ``source`` is the address it connects from (any of 127.0.0.0/8 is this
+    machine), ``headers`` what it adds to each request."""
 
-    def __init__(self, port, host="127.0.0.1"):
+    def __init__(self, port, host="127.0.0.1", *, source=None, headers=None):
         self.port, self.host, self.cookies = port, host, http.cookies.SimpleCookie()
+        self.source, self.headers = source, headers or {}
 
     def request(self, method, path, data=None):
-        headers = {"Host": self.host}
+        headers = {"Host": self.host, **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={morsel.value}" for name, morsel in self.cookies.items())
         body = None
@@ -54,7 +57,8 @@ class Browser:
             body = urlencode(data, doseq=True)
             headers.update({"Content-Type": "application/x-www-form-urlencoded",
                             "Referer": f"http://{self.host}{path}"})
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                                source_address=(self.source, 0) if self.source else None)
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()

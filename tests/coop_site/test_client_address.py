@@ -45,6 +45,14 @@ class BehindTheLoadBalancerTests(TestCase):
         self.assertEqual(self.sign_in("a long passphrase", peer=VISITOR, forwarded="").status_code, 429)
         self.assert_signed_in(self.sign_in("a long passphrase", forwarded=OTHER_VISITOR))
 
+    def test_behind_nginx_on_gunicorns_unix_socket_the_visitor_is_the_last_address(self):
+        # gunicorn gives a Unix socket's peer, nginx, no address; nginx puts
+        # the visitor last, after whatever the visitor sent.
+        for name in ("alice", "bob", "carol"):
+            self.sign_in("guess", username=name, peer="", forwarded=f"{OTHER_VISITOR}, {VISITOR}")
+        self.assertEqual(self.sign_in("a long passphrase", peer="").status_code, 429)
+        self.assert_signed_in(self.sign_in("a long passphrase", peer="", forwarded=OTHER_VISITOR))
+
     def test_an_address_with_its_port_is_the_same_visitor(self):
         for name in ("alice", "bob", "carol"):
             self.sign_in("guess", username=name, forwarded=f"{VISITOR}:4711")
