@@ -9,12 +9,12 @@ PORT ?= 8000
 # `make run` serves like production (DEBUG off) but on plain local HTTP.
 RUN_ENV := DJANGO_SETTINGS_MODULE=coop_site.settings.dev DJANGO_DEBUG=false
 
-.PHONY: help install static db run serve test bench clean
+.PHONY: help install static db run serve serve-database test bench clean
 
 help:
 	@echo "make run    set up everything, load the 2021-01-19 snapshot if the database is empty, serve on 127.0.0.1:$(PORT)"
 	@echo "make serve  the production stack: nginx on 127.0.0.1:$(PORT) in front of gunicorn on a Unix socket;"
-	@echo "            DATABASE_URL (default: SQLite db.sqlite3), REDIS_URL (default: redis://127.0.0.1:6379/0)"
+	@echo "            DATABASE_URL (default: postgres://postgres@127.0.0.1:5432/coop_site), REDIS_URL (default: redis://127.0.0.1:6379/0)"
 	@echo "make test   set up everything, then run the whole test suite"
 	@echo "make bench  serve with gunicorn on SQLite and PostgreSQL, load with wrk, print req/s, latencies and queries"
 	@echo "make clean  remove the virtualenv, node_modules, collected static files and stamps"
@@ -54,8 +54,16 @@ db: install
 run: static db
 	$(RUN_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket
 
+# The production stack's database: this machine's PostgreSQL, in a database of
+# the site's own (made when missing), unless DATABASE_URL names another.
+SERVE_DATABASE_URL := postgres://postgres@127.0.0.1:5432/coop_site
+serve: export DATABASE_URL := $(or $(DATABASE_URL),$(SERVE_DATABASE_URL))
+
+serve-database: install
+	$(PY) deploy/serve.py --create-database
+
 # nginx comes from Debian's package, installed here when missing (sudo unless root).
-serve: static db
+serve: static serve-database db
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
 	  echo "== make serve needs nginx: installing Debian's package"; \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \

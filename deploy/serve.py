@@ -4,11 +4,15 @@ buffers each request and response and serves the static files; gunicorn, with
 the production settings, serves the site on a Unix socket that only nginx
 reaches.
 
-Reads PORT, DATABASE_URL (the settings' SQLite file when unset), REDIS_URL
+Reads PORT, DATABASE_URL (the Makefile's default: this machine's PostgreSQL,
+database coop_site), REDIS_URL
 (redis://127.0.0.1:6379/0 when unset; empty for none), FORWARDED_ALLOW_IPS
 (load balancers in front of nginx; none when unset) and DJANGO_SECRET_KEY (made
 once and kept in .serve/secret_key when unset). The socket, pid files, nginx's
-configuration, temporary files and logs go in .serve/<port>/."""
+configuration, temporary files and logs go in .serve/<port>/.
+
+`serve.py --create-database` makes DATABASE_URL's PostgreSQL database when it
+is missing, so that migrate can fill it."""
 
 import grp
 import http.client
@@ -25,6 +29,9 @@ import sys
 import threading
 from pathlib import Path
 
+import dj_database_url
+import psycopg
+from psycopg import sql
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +56,8 @@ class ServeError(Exception):
 
 
 def main():
+    if sys.argv[1:] == ["--create-database"]:
+        return create_database()
     sys.stdout.reconfigure(line_buffering=True)  # in order with gunicorn's lines, in a terminal or a file
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), lambda number, frame: stopping.set())
@@ -57,6 +66,26 @@ def main():
     except ServeError as error:
         print(f"make serve: {error}", file=sys.stderr)
         return 1
+
+
+def create_database():
+    """The PostgreSQL database DATABASE_URL names, made when missing (another
+    engine, or one that exists, is left as it is)."""
+    settings = dj_database_url.parse(os.environ["DATABASE_URL"])
+    if not settings["ENGINE"].endswith("postgresql"):
+        return 0
+    server = {key.lower(): settings[key] for key in ("HOST", "PORT", "USER", "PASSWORD") if settings.get(key)}
+    name = settings["NAME"]
+    try:
+        with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=5, **server) as admin:
+            if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                print(f"make serve: made the PostgreSQL database {name}.")
+    except psycopg.Error as error:
+        print(f"make serve: could not reach PostgreSQL to make the database {name}: {error}".strip(),
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def serve():
