@@ -5,13 +5,11 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
-from django.urls import Resolver404, resolve
-from django.utils.http import urlencode
-from django.utils.module_loading import import_string
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
-from django.utils.http import split_directive_names
-
+from django.urls import Resolver404, resolve
+from django.utils.http import split_directive_names, urlencode
+from django.utils.module_loading import import_string
 
 
 class PermissionsPolicyMiddleware:

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import dj_database_url
 import psycopg
-from psycopg import sql
 import redis
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

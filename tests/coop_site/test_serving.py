@@ -35,9 +35,9 @@ from coop_site.models import ContentVersion, Message
 from coop_site.page_cache import pages_in_memory
 from partners.models import Partner
 from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
+from tests.content import load_peru_as_live_version
 from tests.coop_site.test_contact import VALID
 from tests.forms import admin_form_data
-from tests.content import load_peru_as_live_version
 from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT
 
 
