@@ -39,7 +39,7 @@ LISTING = "/activities/2019/?theme=enforcement-and-compliance"
 SCALE_LISTINGS = {
     "listing, all activities": "/activities/",
     "listing, year and theme": "/activities/2010/?theme=mercury",
-    "listing, two themes and a word": "/activities/?theme=mercury&theme=air-quality&q=webinar",
+    "listing, two themes and a word": "/activities/?q=webinar&theme=air-quality&theme=mercury",
 }
 DETAIL = "/activities/peru-2020-03-raura-mine-inspections-webinar/"
 
