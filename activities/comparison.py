@@ -39,8 +39,11 @@ class Comparison:
 
     @property
     def counts(self):
-        """How many sections and items were added, removed and changed."""
+        """How many of the marked parts (the page's opening, sections, items)
+        were added, removed and changed: one for each mark the comparison shows."""
         counts = {ADDED: 0, REMOVED: 0, CHANGED: 0}
+        if self.title.changed or self.intro.changed:  # marked "Page title and introduction: Changed"
+            counts[CHANGED] += 1
         for section in self.sections:
             if section.kind != SAME:
                 counts[section.kind] += 1

@@ -9,6 +9,8 @@ from coop_site.forms import SubmitButton
 from . import selectors
 
 LIVE = "live"
+# The version the page's address shows: the live one, else the newest snapshot.
+CURRENT = "current"
 
 
 def version_name(program):
@@ -26,7 +28,8 @@ def version_order(name):
 
 class VersionCompareForm(forms.Form):
     """?program=peru&from=2021-01-19&to=live. The page may be named by its slug,
-    the slug's last word or its country; a version by its date or "live"."""
+    the slug's last word or its country; a version by its date, "live" or
+    "current" (what the page's address shows)."""
 
     program = forms.CharField(label="Page", widget=forms.Select)
     older = forms.CharField(label="From version", widget=forms.Select)
@@ -69,6 +72,7 @@ class VersionCompareForm(forms.Form):
             return cleaned_data
         versions = {version_name(program): program for program in self.programs if program.slug == slug}
         known = ", ".join(sorted(versions, key=version_order))
+        versions[CURRENT] = versions[max(versions, key=version_order)]
         for name in ("older", "newer"):
             wanted = cleaned_data.get(name)
             if wanted is not None and wanted not in versions:

@@ -38,7 +38,9 @@ class ProgramDetailView(PreviewMixin, TemplateView):
         page = selectors.program_page(program, drafts=self.preview)
         return super().get_context_data(
             at_archive_address=self.at_archive_address,
-            current_version_url=program.page_url if self.at_archive_address else "",
+            # A snapshot at its archive address links to the current version,
+            # unless it is the current version itself.
+            current_version_url=program.page_url if self.at_archive_address and program != versions[0] else "",
             versions=versions,
             program=program,
             sections=page.sections,

@@ -55,12 +55,22 @@ class ArchiveAddressTests(VersionsTestCase):
         # It is the current version: no link to another one.
         self.assertNotIn("Go to the current version of this page", link_texts(response))
 
-    def test_a_snapshot_has_its_own_address_with_notice_title_marker_and_link_to_the_current_version(self):
+    def test_a_snapshot_has_its_own_address_with_notice_and_title_marker(self):
         response = self.client.get(ARCHIVE_2021)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, NOTICE, count=1)
         self.assertIn("(archived January 19, 2021)", title_of(response))
-        self.assertEqual(link_texts(response)["Go to the current version of this page"], PERU_PAGE)
+        # The only version is the current one: no link to "the current version", which is itself.
+        self.assertNotIn("Go to the current version of this page", link_texts(response))
+
+    def test_every_page_links_the_archive_from_its_footer_and_versions_line(self):
+        for address in (PERU_PAGE, ARCHIVE_2021, "/activities/", "/partners/", "/about-this-archive/"):
+            self.assertEqual(link_texts(self.client.get(address))["Past versions of these pages"], "/archive/", address)
+        html = self.client.get(PERU_PAGE).content.decode()
+        versions = html[html.index('<nav class="page-versions"'):]
+        versions = versions[: versions.index("</nav>")]
+        self.assertIn("January 19, 2021 (this one)", versions)
+        self.assertIn('<a class="usa-link" href="/archive/">every version in the archive</a>', versions)
 
     def test_the_archived_page_prints_every_block_of_the_seed_in_order(self):
         html = self.client.get(ARCHIVE_2021).content.decode()
@@ -319,6 +329,23 @@ class CompareTests(VersionsTestCase):
         self.assertIn("Removed: [removed: September 2016: Pilot project", text)
         # Unchanged sections are left out.
         self.assertNotIn("Megacities Partnership", headings)
+
+    def test_the_summary_counts_each_part_it_marks(self):
+        Program.objects.filter(archived_on=None).update(intro="Our work with Peru, as it is today.")
+        html = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"}).content.decode()
+        marks = re.findall(r'<span class="comparison__kind">([^<]+)</span>', html)
+        self.assertEqual(marks, ["Changed", "Added", "Changed", "Removed", "Section added"])
+        self.assertIn("2 added, 1 removed, 2 changed.", " ".join(Page(html).blocks))
+
+    def test_current_names_what_the_page_address_shows(self):
+        current = self.compare(program="peru", **{"from": "2021-01-19", "to": "current"})
+        live = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
+        self.assertContains(current, "2 added, 1 removed, 1 changed.")
+        def comparison(response):
+            html = response.content.decode()
+            return html[html.index('<div class="comparison">'):]
+
+        self.assertEqual(comparison(current), comparison(live))
 
     def test_the_key_uses_strike_through_and_underline(self):
         css = (settings.BASE_DIR / "static" / "css" / "comparison.css").read_text()
