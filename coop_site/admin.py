@@ -3,6 +3,11 @@ from django.utils import timezone
 
 from .models import Message
 
+# The names staff see in the admin's header, window title and home page.
+admin.site.site_header = "U.S. EPA International Cooperation: site administration"
+admin.site.site_title = "EPA International Cooperation admin"
+admin.site.index_title = "Pages, activities, partners and messages"
+
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):

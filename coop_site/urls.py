@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.templatetags.static import static
+from django.views.generic import RedirectView, TemplateView
 
 from activities.views import ProgramIndexView
 
@@ -9,6 +10,8 @@ from .middleware import reads_query
 from .page_cache import etag_only
 from .sitemaps import SITEMAPS
 from .views import ContactView
+
+FAVICON = "uswds/img/favicons/favicon.ico"
 
 urlpatterns = [
     path("", ProgramIndexView.as_view(template_name="home.html"), name="home"),
@@ -28,6 +31,8 @@ urlpatterns = [
         "sitemap-<section>.xml", reads_query("p")(etag_only(sitemap_views.sitemap)), {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    # Asked for by browsers and crawlers that do not read the pages' <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(permanent=True, get_redirect_url=lambda: static(FAVICON))),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("admin/", admin.site.urls),
 ]

@@ -173,3 +173,55 @@ def test_editors_lists_fit_a_laptop_screen_beside_the_navigation_and_filters(sit
             problems.append(f"{model}: the list is {width[0]}px wide in {width[1]}px")
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_at_320px_the_results_come_first_and_the_filters_open_from_their_toggle(site, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(site + "/activities/")
+    first_result = page.locator(".activity-list__item a").first
+    assert first_result.bounding_box()["y"] + first_result.bounding_box()["height"] <= 640, "a result in the first screen"
+    year = page.get_by_label("Year")
+    expect(year).to_be_hidden()
+    page.get_by_text("Filter activities").click()
+    expect(year).to_be_visible()
+    year.select_option("2019")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/activities/2019/")
+    context.close()
+
+
+def test_at_320px_without_javascript_the_filters_are_open_and_work(site, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/activities/")
+    page.get_by_label("Year").select_option("2019")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/activities/2019/")
+    expect(page.locator(".result-summary")).to_have_text("2 activities in 2019.")
+    context.close()
+
+
+def test_wide_screens_show_the_filters_without_a_toggle(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(site + "/activities/")
+    expect(page.get_by_label("Year")).to_be_visible()
+    expect(page.get_by_text("Filter activities", exact=True)).to_be_hidden()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_explore_links_are_large_enough_to_tap_and_links_are_styled(site, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(site + PERU_PAGE)
+    heights = page.eval_on_selector_all(".in-page-links a", "links => links.map(a => a.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 24, heights
+    default_blue = "rgb(0, 0, 238)"
+    colours = page.evaluate(
+        """() => ['.exit-disclaimer', '.activity__date'].map(
+            selector => getComputedStyle(document.querySelector(selector)).color)"""
+    )
+    assert default_blue not in colours, colours
+    context.close()
