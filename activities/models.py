@@ -1,6 +1,9 @@
+from datetime import UTC, datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models, router
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -10,6 +13,7 @@ from coop_site.publishing import (
     PublishableQuerySet,
     Revised,
     SlugQuerySet,
+    Status,
     public_condition,
 )
 from coop_site.text import plain_text, validate_links
@@ -55,6 +59,11 @@ class SnapshotReadOnlyQuerySet(PublishableQuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
+# Stands for "no change recorded" where SQL's GREATEST would otherwise take a NULL
+# for the answer (SQLite does).
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class ProgramQuerySet(SnapshotReadOnlyQuerySet):
     def get_by_natural_key(self, slug, archived_on):
         return self.get(slug=slug, archived_on=archived_on)
@@ -66,6 +75,20 @@ class ProgramQuerySet(SnapshotReadOnlyQuerySet):
             Q(archived_on__isnull=True) | Q(archived_on__gt=OuterRef("archived_on"))
         )
         return self.published().filter(~Exists(newer))
+
+    def with_last_change(self):
+        """Each page with ``last_changed``: the latest time a record printed
+        on it (the page, a section, an activity) was saved while published,
+        as their history records it; None for a page no one has changed."""
+        def latest(history, owner):
+            rows = history.filter(**{owner: OuterRef("pk")}, status=Status.PUBLISHED).order_by("-history_date")
+            return Coalesce(Subquery(rows.values("history_date")[:1]), Value(NEVER))
+
+        changed = Greatest(
+            latest(Program.history, "id"), latest(Section.history, "program_id"),
+            latest(Activity.history, "program_id"),
+        )
+        return self.annotate(last_changed=NullIf(changed, Value(NEVER)))
 
 
 class Program(Revised, Publishable, Provenanced):

@@ -17,7 +17,7 @@ from .models import Activity, Program, Section, Theme
 
 def current_programs():
     """One published version per page: the live one, else the newest snapshot."""
-    return list(Program.objects.current().order_by("title"))
+    return list(Program.objects.current().with_last_change().order_by("title"))
 
 
 def page_versions(*, slug, drafts=False):
@@ -26,7 +26,8 @@ def page_versions(*, slug, drafts=False):
     ``drafts`` (a preview), unpublished versions count too."""
     programs = Program.objects.all() if drafts else Program.objects.published()
     return list(
-        programs.filter(slug=slug).select_related("contact").order_by(F("archived_on").desc(nulls_first=True))
+        programs.filter(slug=slug).select_related("contact").with_last_change()
+        .order_by(F("archived_on").desc(nulls_first=True))
     )
 
 

@@ -38,6 +38,9 @@ class ProgramSitemap(Sitemap):
         return program.page_url
 
     def lastmod(self, program):
+        # A live version: when it last changed; a snapshot: the archive's date.
+        if program.archived_on is None:
+            return program.last_changed
         return program.last_updated or program.archived_on
 
 

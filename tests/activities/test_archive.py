@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from activities import services
 from activities.models import Activity, Program, Section
@@ -94,6 +95,24 @@ class ArchiveAddressTests(VersionsTestCase):
         self.assertEqual(link_texts(archived)["Go to the current version of this page"], PERU_PAGE)
         versions = link_texts(live)
         self.assertEqual(versions["January 19, 2021"], ARCHIVE_2021)
+
+    def test_a_live_version_says_when_it_last_changed_in_its_footer_and_the_sitemap(self):
+        def footer_date(address):
+            html = self.client.get(address).content.decode()
+            return re.search(r"Last updated on ([^<]+)</p>", html[html.index("<footer"):])[1]
+
+        archived_date = footer_date(ARCHIVE_2021)
+        self.start_published_live_version()
+        raura = self.live_activity(RAURA)
+        raura.text += " More."
+        raura.save()
+        changed = Activity.history.filter(id=raura.pk).latest("history_date").history_date
+        today = timezone.localtime(changed)
+        self.assertEqual(footer_date(PERU_PAGE), f"{today:%B} {today.day}, {today.year}")
+        self.assertEqual(footer_date(ARCHIVE_2021), archived_date, "a snapshot keeps its archive's date")
+        sitemap = self.client.get("/sitemap-programs.xml").content.decode()
+        entry = sitemap[sitemap.index(f"<loc>http://testserver{PERU_PAGE}</loc>"):]
+        self.assertEqual(re.search(r"<lastmod>([^<]+)</lastmod>", entry)[1], changed.date().isoformat())
 
     def test_a_draft_live_version_is_for_staff_only(self):
         live = services.start_live_version(self.snapshot, user=self.publisher)
