@@ -151,7 +151,8 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
     inlines = [SectionInline, ProgramActivityInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "country", "archived_on", "versions"]}),
-        ("Page text", {"fields": ["intro", "explore_label", "contact_lead", "contact", "agreements", "last_updated"]}),
+        ("Page text", {"fields": ["intro", "explore_label", "contact_lead", "contact", "agreements", "last_updated",
+                                  "meta_description"]}),
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]

@@ -108,6 +108,11 @@ class Program(Revised, Publishable, Provenanced):
     explore_label = models.CharField(
         max_length=200, blank=True, help_text='Printed above the in-page links, e.g. "Explore our work with Peru:".'
     )
+    meta_description = models.CharField(
+        max_length=300, blank=True,
+        help_text="What search engines and shared links show under the title, in a sentence or two; "
+                  "empty: the start of the introduction.",
+    )
     contact_lead = models.CharField(
         max_length=300, blank=True,
         help_text="Printed above the contact, e.g. \"For additional information on EPA's work with Peru, contact:\".",

@@ -6,6 +6,7 @@ from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
 
 from coop_site.publishing import PreviewMixin
+from coop_site.text import summary
 
 from . import selectors
 from .forms import VersionCompareForm
@@ -49,6 +50,7 @@ class ProgramDetailView(PreviewMixin, TemplateView):
             years=page.years,
             themes=page.themes,
             archived_on=program.archived_on,
+            meta_description=program.meta_description or summary(program.intro),
             **kwargs,
         )
 
@@ -156,6 +158,8 @@ class ActivityListView(ListView):
         chosen = sum(len(value) if isinstance(value, list) else 1 for value in self.filterset.active.values())
         context.update(
             canonical_url=self.request.build_absolute_uri(self.filterset.canonical_url(page=page)),
+            meta_description=f"Activities of the U.S. EPA's international cooperation "
+                             f"{self.filterset.description or 'with other countries'}, newest first.",
             feed_url=self.filterset.canonical_url(feed=True),
             # Each page's canonical address, so that following them needs no redirect.
             page_range=[
@@ -199,6 +203,7 @@ class ActivityDetailView(PreviewMixin, DetailView):
         if self.preview:
             kwargs["not_public"] = not Activity.objects.published().filter(pk=self.object.pk).exists()
         return super().get_context_data(
+            meta_description=summary(self.object.text),
             partners_by_slug=selectors.linked_partners(self.object.text),
             previous_activity=previous_activity,
             next_activity=next_activity,

@@ -43,6 +43,15 @@ def plain_text(text):
     return LINK.sub(lambda m: m["words"], text or "")
 
 
+def summary(text, limit=160):
+    """The start of ``text`` as plain words, cut at a word within ``limit``
+    characters: a page's description for search engines and shared links."""
+    words = " ".join(plain_text(text).split())
+    if len(words) <= limit:
+        return words
+    return words[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def partner_slugs(*texts):
     return {
         m["target"].removeprefix("partner:")

@@ -1,6 +1,7 @@
 import datetime
 import io
 import re
+from html import unescape
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -113,6 +114,39 @@ class ArchiveAddressTests(VersionsTestCase):
         sitemap = self.client.get("/sitemap-programs.xml").content.decode()
         entry = sitemap[sitemap.index(f"<loc>http://testserver{PERU_PAGE}</loc>"):]
         self.assertEqual(re.search(r"<lastmod>([^<]+)</lastmod>", entry)[1], changed.date().isoformat())
+
+    def test_every_page_has_a_description_open_graph_tags_and_one_canonical_link(self):
+        for address, canonical in (
+            (PERU_PAGE, PERU_PAGE), (ARCHIVE_2021, ARCHIVE_2021), ("/activities/", "/activities/"),
+            ("/activities/2019/?theme=adjudication", "/activities/2019/?theme=adjudication"),
+            ("/activities/peru-2020-03-raura-mine-inspections-webinar/",
+             "/activities/peru-2020-03-raura-mine-inspections-webinar/"),
+            ("/partners/oefa/", "/partners/oefa/"), ("/archive/", "/archive/"), ("/", "/"),
+        ):
+            html = self.client.get(address).content.decode()
+            head = html[: html.index("</head>")]
+            self.assertEqual(re.findall(r'<link rel="canonical" href="([^"]+)">', head),
+                             [f"http://testserver{canonical}"], address)
+            description = re.search(r'<meta name="description" content="([^"]+)">', head)[1]
+            self.assertGreater(len(description), 40, address)
+            self.assertLessEqual(len(description), 300, address)
+            for tag in ("og:title", "og:description", "og:url", "og:type", "og:site_name"):
+                self.assertIn(f'<meta property="{tag}" content="', head, (address, tag))
+            self.assertIn('<meta name="twitter:card" content="summary">', head)
+        self.assertNotIn('rel="canonical"', self.client.get("/no-such-page/").content.decode())
+
+    def test_a_pages_description_is_its_own_or_the_start_of_its_introduction(self):
+        def description(address):
+            html = self.client.get(address).content.decode()
+            return unescape(re.search(r'<meta name="description" content="([^"]+)">', html)[1])
+
+        opening = description(PERU_PAGE)
+        self.assertTrue(opening.startswith("The U.S.-Peru Trade Promotion Agreement (TPA) entered into force"), opening)
+        self.assertTrue(opening.endswith("…"), opening)
+        self.assertLessEqual(len(opening), 160)
+        self.start_published_live_version(meta_description="How EPA works with Peru on air, water and mercury.")
+        self.assertEqual(description(PERU_PAGE), "How EPA works with Peru on air, water and mercury.")
+        self.assertEqual(description(ARCHIVE_2021), opening, "the snapshot keeps its own")
 
     def test_a_draft_live_version_is_for_staff_only(self):
         live = services.start_live_version(self.snapshot, user=self.publisher)
