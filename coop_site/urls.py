@@ -3,6 +3,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from activities.open_data import catalog
 from activities.views import ProgramIndexView
 
 from .middleware import reads_query
@@ -28,6 +29,7 @@ urlpatterns = [
         "sitemap-<section>.xml", reads_query("p")(etag_only(sitemap_views.sitemap)), {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("data.json", catalog, name="data_catalog"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("admin/", admin.site.urls),
 ]
