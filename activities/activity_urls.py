@@ -9,7 +9,7 @@ from .filters import ActivityFilterSet
 
 app_name = "activity"
 
-listing = reads_query(*ActivityFilterSet.base_filters, "page")
+listing = reads_query(*ActivityFilterSet.base_filters, "page", "format")
 feed = reads_query(*ActivityFilterSet.base_filters)
 
 urlpatterns = [

@@ -2,7 +2,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils.html import escape
 
 from coop_site.text import plain_text
 
-from .models import Activity
+from .open_data import listing_description
 from .views import listing_filterset
 
 
@@ -38,8 +37,7 @@ class ActivityFeed(Feed):
         return request.listing_filterset
 
     def title(self, filterset):
-        description = filterset.description
-        return f"EPA international cooperation activities{' ' + description if description else ''}"
+        return listing_description(filterset)
 
     def link(self, filterset):
         return filterset.canonical_url()
@@ -54,13 +52,12 @@ class ActivityFeed(Feed):
         return "Activities of the U.S. EPA's international cooperation pages, newest first."
 
     def items(self, filterset):
-        last_change = Activity.history.filter(id=OuterRef("pk")).order_by("-history_date").values("history_date")
-        items = list(filterset.qs.annotate(changed_at=Subquery(last_change[:1]))[: self.item_count])
+        items = list(filterset.qs.with_last_change()[: self.item_count])
         # Readers take entries with one `updated` value as one change; records
         # saved together (a snapshot's load) are told apart by a microsecond each.
         seen = set()
         for activity in items:
-            updated = activity.changed_at or as_datetime(activity.date or activity.program.last_updated
+            updated = activity.last_changed or as_datetime(activity.date or activity.program.last_updated
                                                          or activity.program.archived_on) or timezone.now()
             while updated in seen:
                 updated -= timedelta(microseconds=1)

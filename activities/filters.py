@@ -166,10 +166,10 @@ class ActivityFilterSet(django_filters.FilterSet):
             words.append(f"containing “{active['q']}”")
         return " ".join(words)
 
-    def canonical_url(self, *, page=1, feed=False):
-        """One address per listing (or its feed): the year path if a year is
-        chosen, else the theme path if exactly one theme is, and the rest as a
-        sorted query string."""
+    def canonical_url(self, *, page=1, feed=False, data_format=None):
+        """One address per listing (or its feed, or its data as ``data_format``,
+        every row at once): the year path if a year is chosen, else the theme
+        path if exactly one theme is, and the rest as a sorted query string."""
         active = dict(self.active)
         themes = sorted(active.pop("theme", []))
         if "year" in active:
@@ -182,7 +182,9 @@ class ActivityFilterSet(django_filters.FilterSet):
             path += "feed/"
         query = [(name, value) for name, value in sorted(active.items())]
         query += [("theme", theme) for theme in themes]
-        if page > 1 and not feed:
+        if data_format:
+            query.append(("format", data_format))
+        elif page > 1 and not feed:
             query.append(("page", page))
         return path + (f"?{urlencode(sorted(query))}" if query else "")
 

@@ -275,6 +275,13 @@ class ActivityQuerySet(SnapshotReadOnlyQuerySet):
         """The years these activities took place in, newest first."""
         return [day.year for day in self.filter(date__isnull=False).dates("date", "year", order="DESC")]
 
+    def with_last_change(self):
+        """Each activity with ``last_changed``: when its record last changed, as
+        its history says (None for a record without history, loaded with plain
+        loaddata). An index lookup a row: the history's ``id`` is indexed."""
+        last_change = self.model.history.filter(id=OuterRef("pk")).order_by("-history_date").values("history_date")
+        return self.annotate(last_changed=Subquery(last_change[:1]))
+
     def in_listing_order(self):
         """Newest first, undated last; on PostgreSQL an index serves this order
         (migration 0004)."""
@@ -325,7 +332,7 @@ class Activity(Revised, Publishable, Provenanced):
         ]
 
     def __str__(self):
-        return self.title or self.opening
+        return listing_title(self.title, self.text)
 
     def natural_key(self):
         return (self.slug, *self.program.natural_key())
@@ -339,11 +346,6 @@ class Activity(Revised, Publishable, Provenanced):
     def shown_within(self):
         """What must be public too for this activity to be seen, and what it is to it."""
         return [("section", self.section), ("page", self.program)]
-
-    @property
-    def opening(self):
-        words = plain_text(self.text).split()
-        return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
 
     def clean(self):
         self.normalize()  # before the constraints are checked: any day of a month is its 1st
@@ -380,3 +382,11 @@ class Activity(Revised, Publishable, Provenanced):
     def save(self, *args, **kwargs):
         self.normalize()
         super().save(*args, **kwargs)
+
+
+def listing_title(title, text):
+    """An activity's name in listings: its title, else the opening words of its text."""
+    if title:
+        return title
+    words = plain_text(text).split()
+    return " ".join(words[:12]) + (" …" if len(words) > 12 else "")

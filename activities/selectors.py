@@ -3,7 +3,8 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Min, Q
+from django.utils import timezone
 
 from coop_site import page_cache
 from coop_site.publishing import public_condition
@@ -154,6 +155,69 @@ def activity_list(*, filters):
         .in_listing_order()
     )
     return ActivityFilterSet(data=filters, queryset=activities)
+
+
+def listing_rows(filterset):
+    """Every activity of a listing (a valid FilterSet), in its order, with
+    its page and when its record last changed (``last_changed``), as values:
+    model instances took a third of an export's time."""
+    return filterset.qs.prefetch_related(None).with_last_change().values(
+        "pk", "slug", "title", "date", "text", "last_changed", "program__slug", "program__title"
+    )
+
+
+def theme_links(activity_ids):
+    """(activity id, theme id) for each theme of these activities. An
+    export looks its themes and partners up by id, a chunk of rows at a
+    time: prefetch_related's objects and managers (six a row) took half of
+    its time."""
+    return Activity.themes.through.objects.filter(activity_id__in=activity_ids).values_list("activity_id", "theme_id")
+
+
+def partner_links(activity_ids):
+    """(activity id, partner id) for each partner of these activities, published or not."""
+    return Activity.partners.through.objects.filter(activity_id__in=activity_ids).values_list(
+        "activity_id", "partner_id"
+    )
+
+
+@dataclass
+class ActivitiesDataSet:
+    """What the data catalog says of the activities as a whole."""
+
+    themes: list  # the names of their themes
+    countries: list  # of their pages
+    first: object  # the earliest and the latest activity date (None: none dated)
+    last: object
+    modified: object  # when the data set last changed: a datetime or a date
+
+
+def activities_data_set():
+    """The facts of the published activities for /data.json, or None when
+    none is published. Its last change is the newest change recorded in
+    their history or the newest publication time that has come; without
+    either (records loaded with plain loaddata), their pages' dates."""
+    activities = Activity.objects.current().values("pk")
+    pages = list(
+        Program.objects.filter(activities__in=activities).distinct().order_by("country")
+        .values_list("country", "last_updated", "archived_on")
+    )
+    if not pages:
+        return None
+    facts = Activity.objects.filter(pk__in=activities).aggregate(
+        first=Min("date"), last=Max("date"), published=Max("publish_at")
+    )
+    changed = Activity.history.filter(id__in=activities).aggregate(at=Max("history_date"))["at"]
+    changes = [when for when in (changed, facts["published"]) if when]
+    page_dates = [day for _, *dates in pages for day in dates if day]
+    return ActivitiesDataSet(
+        themes=list(Theme.objects.filter(activities__in=activities).distinct().values_list("name", flat=True)),
+        countries=list(dict.fromkeys(country for country, _, _ in pages)),
+        first=facts["first"],
+        last=facts["last"],
+        # Nothing recorded at all (a live page loaded with plain loaddata): today, when the catalog is made.
+        modified=max(changes or page_dates or [timezone.localdate()]),
+    )
 
 
 @dataclass

@@ -8,7 +8,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from coop_site.publishing import PreviewMixin
 from coop_site.text import summary
 
-from . import selectors
+from . import open_data, selectors
 from .forms import VersionCompareForm
 from .models import Activity, Program
 
@@ -122,7 +122,13 @@ class ActivityListView(ListView):
         chosen = [(name, value) for name, values in request.GET.lists() for value in values if value != ""]
         if len(chosen) < sum(len(values) for _, values in request.GET.lists()):
             return redirect(request.path + (f"?{urlencode(chosen)}" if chosen else ""), permanent=True)
+        if "format" in request.GET:
+            problem = open_data.format_problem(request.GET.getlist("format"))
+            if problem:
+                return open_data.bad_request(problem)
         self.filterset = listing_filterset(request, **kwargs)
+        if "format" in request.GET:
+            return self.data(request.GET["format"])
         page = request.GET.get("page", "1")
         if self.filterset.is_valid() and page.isdigit() and int(page) >= 1:  # else a 404, from the paginator
             canonical = self.filterset.canonical_url(page=int(page))
@@ -134,6 +140,15 @@ class ActivityListView(ListView):
             # afresh each time, so that made-up values fill no cache.
             patch_cache_control(response, private=True)
         return response
+
+    def data(self, data_format):
+        """Every row of the listing, not a page of it: its data address has no page number."""
+        if not self.filterset.is_valid():
+            return open_data.bad_filters(self.filterset)
+        canonical = self.filterset.canonical_url(data_format=data_format)
+        if canonical != self.request.get_full_path():
+            return redirect(canonical, permanent=True)
+        return open_data.listing_response(self.request, self.filterset, data_format)
 
     def get_queryset(self):
         if not self.filterset.is_valid():
@@ -161,6 +176,11 @@ class ActivityListView(ListView):
             meta_description=f"Activities of the U.S. EPA's international cooperation "
                              f"{self.filterset.description or 'with other countries'}, newest first.",
             feed_url=self.filterset.canonical_url(feed=True),
+            # The same rows as data, all pages at once; none for filters that name nothing.
+            data_urls={
+                data_format: self.filterset.canonical_url(data_format=data_format)
+                for data_format in open_data.MEDIA_TYPES
+            } if self.filterset.is_valid() else {},
             # Each page's canonical address, so that following them needs no redirect.
             page_range=[
                 (number, self.filterset.canonical_url(page=number) if isinstance(number, int) else None)
@@ -177,6 +197,11 @@ class ActivityListView(ListView):
         response = super().render_to_response(context, **kwargs)
         if context["noindex"]:
             response.headers["X-Robots-Tag"] = "noindex"
+        if context["data_urls"]:
+            response.headers["Link"] = ", ".join(
+                f'<{url}>; rel="alternate"; type="{open_data.MEDIA_TYPES[data_format]}"'
+                for data_format, url in context["data_urls"].items()
+            )
         return response
 
 

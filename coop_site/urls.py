@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.templatetags.static import static
 from django.views.generic import RedirectView, TemplateView
 
+from activities.open_data import catalog
 from activities.views import ProgramIndexView
 
 from .middleware import reads_query
@@ -33,6 +34,7 @@ urlpatterns = [
     ),
     # Asked for by browsers and crawlers that do not read the pages' <link rel="icon">.
     path("favicon.ico", RedirectView.as_view(permanent=True, get_redirect_url=lambda: static(FAVICON))),
+    path("data.json", catalog, name="data_catalog"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("admin/", admin.site.urls),
 ]

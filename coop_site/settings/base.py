@@ -253,6 +253,11 @@ MAILERS = {
     }
 }
 
+# The contact named in the data catalog (/data.json) for the activities data
+# set: by default the first of DJANGO_MANAGERS, who read the contact form.
+DATA_CONTACT_NAME = os.environ.get("DJANGO_DATA_CONTACT_NAME", "Office of International and Tribal Affairs")
+DATA_CONTACT_EMAIL = os.environ.get("DJANGO_DATA_CONTACT_EMAIL") or next(iter(MANAGERS), "webteam@example.gov")
+
 # Links to these domains stay on the EPA web and get no "Exit" disclaimer.
 SITE_OWN_DOMAINS = ["epa.gov"]
 # Feed and entry ids are tag URIs (RFC 4151) under this authority and date, the
