@@ -22,7 +22,8 @@ from . import snapshot_rules
 
 TEXT_HELP = (
     "Printed text. Separate paragraphs with a blank line. Links: "
-    "[words](partner:slug) for a partner, [words](https://…) for a web address; "
+    "[words](partner:slug) for a partner, [words](https://…) for a web address, "
+    "[words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; "
     "links that leave the site get the Exit disclaimer link by themselves."
 )
 

@@ -4,6 +4,7 @@ publishing what the public cannot see yet, and snapshots' editable copies."""
 import datetime
 import io
 import re
+from html import unescape
 
 from django.core.management import call_command
 from django.test import TestCase
@@ -252,3 +253,15 @@ class SnapshotEditableCopyTests(TestCase):
         self.client.force_login(staff_user("reader"))
         self.assertIn(self.client.post(self.start_url).status_code, (302, 403))
         self.assertFalse(Program.objects.filter(archived_on=None).exists())
+
+
+class TextHelpTests(LiveVersionTestCase):
+    def test_a_texts_help_names_every_kind_of_link_it_takes(self):
+        self.client.force_login(self.editor)
+        activity = Activity.objects.get(slug=RAURA)
+        html = self.client.get(change_url(activity)).content.decode()
+        start = html.index(">", html.index('id="id_text_helptext"')) + 1
+        help_text = unescape(html[start : html.index("</div>", start)])
+        for form in ("[words](partner:slug)", "[words](https://…)", "[words](/path/)", "[words](#anchor)",
+                     "[words](mailto:…)"):
+            self.assertIn(form, help_text)
