@@ -117,6 +117,13 @@ def serve():
 
     (run / "site.conf").write_text(site_configuration(socket_path, port, balancers))
     (run / "nginx.conf").write_text(main_configuration(run, nginx, worker_user))
+    # What nginx sends while gunicorn does not answer, as a release writes it.
+    written = subprocess.run(
+        [sys.executable, "manage.py", "write_unavailable_page", str(run / "unavailable.html")],
+        cwd=ROOT, env=environment, capture_output=True, text=True,
+    )
+    if written.returncode:
+        raise ServeError(f"could not write the unavailable page:\n{written.stderr}")
 
     gunicorn = subprocess.Popen(
         [GUNICORN, "--config", "gunicorn.conf.py", "--bind", f"unix:{socket_path}",
@@ -292,7 +299,8 @@ def site_configuration(socket_path, port, balancers):
             lines += [line.replace("@BALANCER@", network) for network in balancers]
         else:
             lines.append(line.replace("@LISTEN@", f"127.0.0.1:{port}").replace("@SOCKET@", str(socket_path))
-                         .replace("@STATIC_ROOT@", str(STATIC_ROOT)))
+                         .replace("@STATIC_ROOT@", str(STATIC_ROOT))
+                         .replace("@UNAVAILABLE_PAGE@", str(socket_path.with_name("unavailable.html"))))
     text = "\n".join(lines) + "\n"
     left = set(re.findall(r"^[^#\n]*(@[A-Z_]+@)", text, re.M))
     if left:

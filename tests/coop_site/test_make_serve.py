@@ -3,6 +3,8 @@ runs them, started once for the class on a free port, with a database of its
 own and a load balancer configured at 127.0.0.9. Every other address of
 127.0.0.0/8 is a visitor connecting to nginx directly, as with no balancer."""
 
+import importlib.util
+import io
 import json
 import os
 import select
@@ -11,6 +13,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.core.management import call_command
 from django.test import SimpleTestCase
 
 from tests.coop_site.test_contact import VALID
@@ -119,14 +123,62 @@ def _parent(stat):
         return None
 
 
+def require_nginx():
+    if not NGINX:
+        if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER_TESTS"):
+            raise AssertionError("make serve needs nginx: apt-get install -y nginx (.ci/run installs it)")
+        raise unittest.SkipTest("no nginx (apt-get install -y nginx)")
+
+
+def deploy_serve():
+    """deploy/serve.py as a module: its nginx configuration, as make serve writes it."""
+    spec = importlib.util.spec_from_file_location("deploy_serve", settings.BASE_DIR / "deploy" / "serve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class UnavailablePageTests(SimpleTestCase):
+    """nginx as make serve configures it, with gunicorn not answering (a
+    restart, a crash): visitors get the site's own page, a 503 to retry."""
+
+    def test_gunicorn_not_answering_is_the_sites_unavailable_page(self):
+        require_nginx()
+        serve = deploy_serve()
+        with tempfile.TemporaryDirectory() as folder:
+            run, port = Path(folder) / "run", free_port()
+            worker_user = serve.nginx_worker_user()
+            serve.prepare_runtime_folder(run, worker_user)
+            (run / "site.conf").write_text(serve.site_configuration(run / "gunicorn.sock", port, []))
+            (run / "nginx.conf").write_text(serve.main_configuration(run, NGINX, worker_user))
+            call_command("write_unavailable_page", str(run / "unavailable.html"), stdout=io.StringIO())
+            nginx = subprocess.Popen([NGINX, "-p", str(run), "-c", str(run / "nginx.conf"),
+                                      "-e", str(run / "nginx-error.log")])
+            try:
+                for _ in range(100):
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                        break
+                    except OSError:
+                        time.sleep(0.05)
+                for address in (PERU_PAGE, "/activities/", "/healthz"):
+                    response = Browser(port).get(address)
+                    self.assertEqual((response.status, response.headers["Retry-After"]), (503, "30"), address)
+                    self.assertIn("This page is temporarily unavailable", response.text)
+                    self.assertIn("An official website of the United States government", response.text)
+                    self.assertIn("frame-ancestors 'none'", response.headers["Content-Security-Policy"])
+                    self.assertEqual(response.headers["X-Frame-Options"], "DENY")
+                self.assertEqual(Browser(port).get("/.unavailable.html").status, 404, "only nginx sends it")
+            finally:
+                nginx.send_signal(signal.SIGQUIT)
+                nginx.wait(timeout=20)
+
+
 class MakeServeTests(SimpleTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not NGINX:
-            if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER_TESTS"):
-                raise AssertionError("make serve needs nginx: apt-get install -y nginx (.ci/run installs it)")
-            raise unittest.SkipTest("no nginx (apt-get install -y nginx)")
+        require_nginx()
         cls.site = Site(CONTACT_RATE_LIMIT="2", AXES_FAILURE_LIMIT="2", DJANGO_LOG_LEVEL="INFO")
         cls.addClassCleanup(cls.site.stop)
         folder = Path(cls.site.folder.name)
