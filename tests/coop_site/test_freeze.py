@@ -74,8 +74,14 @@ class FreezeTests(TestCase):
         cls.addClassCleanup(folder.cleanup)
         cls.out = Path(folder.name) / "site"
         output = io.StringIO()
-        with override_settings(DEBUG=True):
-            call_command("freeze", str(cls.out), "--base-url", "https://archive.example.gov/", stdout=output)
+        try:
+            with override_settings(DEBUG=True):
+                call_command("freeze", str(cls.out), "--base-url", "https://archive.example.gov/", stdout=output)
+        except Exception:
+            # unittest skips tearDownClass when setUpClass fails: roll the
+            # class's data back here, or it would be in every later test.
+            super().tearDownClass()
+            raise
         cls.output = output.getvalue()
 
     def read(self, name):
