@@ -3,7 +3,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from activities.views import ProgramIndexView
+from activities.views import ProgramIndexView, SearchView
 
 from .middleware import reads_query
 from .page_cache import etag_only
@@ -16,6 +16,7 @@ urlpatterns = [
     path("activities/", include("activities.activity_urls")),
     path("archive/", include("activities.archive_urls")),
     path("", include("partners.urls")),
+    path("search/", reads_query("q", "page")(SearchView.as_view()), name="search"),
     path("about-this-archive/", TemplateView.as_view(template_name="about_archive.html"), name="about_archive"),
     path("exit-disclaimer/", TemplateView.as_view(template_name="exit_disclaimer.html"), name="exit_disclaimer"),
     path("contact/", reads_query("page")(ContactView.as_view()), name="contact"),
