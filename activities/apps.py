@@ -6,6 +6,12 @@ class ActivitiesConfig(AppConfig):
     verbose_name = "Programs and activities"
 
     def ready(self):
-        from . import snapshot_rules
+        from django.db.models.signals import post_migrate
+
+        from . import search, snapshot_rules
 
         snapshot_rules.connect()
+        post_migrate.connect(
+            lambda using, **kwargs: search.keep_index_in_step(using),
+            sender=self, weak=False, dispatch_uid="activity-search-triggers",
+        )

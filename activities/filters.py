@@ -4,7 +4,6 @@ import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout
 from django import forms
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
@@ -14,6 +13,7 @@ from coop_site.forms import SubmitButton
 from partners.models import Partner
 
 from .models import Activity, Program, Theme
+from .search import activities_matching
 
 
 class FacetOptionsMixin:
@@ -121,10 +121,8 @@ class ActivityFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=links.values("activity_id"))
 
     def search(self, queryset, name, value):
-        condition = Q()
-        for word in value.split():
-            condition &= Q(text__icontains=word) | Q(title__icontains=word)
-        return queryset.filter(condition)
+        # The site search's: every word, in any of its forms, accents aside.
+        return activities_matching(queryset, value)
 
     @property
     def active(self):

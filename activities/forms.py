@@ -1,4 +1,4 @@
-"""The form that picks two versions of a page to compare."""
+"""The form that picks two versions of a page to compare, and the site search's."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
@@ -7,6 +7,7 @@ from django import forms
 from coop_site.forms import SubmitButton
 
 from . import selectors
+from .search import search_terms
 
 LIVE = "live"
 # The version the page's address shows: the live one, else the newest snapshot.
@@ -80,3 +81,24 @@ class VersionCompareForm(forms.Form):
             elif wanted is not None:
                 cleaned_data[name] = versions[wanted]
         return cleaned_data
+
+
+class SearchForm(forms.Form):
+    """/search/?q=: the words to look for."""
+
+    q = forms.CharField(
+        label="Search this site", max_length=200,
+        error_messages={
+            "required": "Type the words to look for.",
+            "max_length": "Search for at most %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+
+    def clean_q(self):
+        query = self.cleaned_data["q"]
+        if not search_terms(query):
+            raise forms.ValidationError(
+                "“%(query)s” holds no word to look for: search for words of letters or digits.",
+                params={"query": query},
+            )
+        return query

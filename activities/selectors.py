@@ -14,6 +14,7 @@ from partners.models import Partner
 from .comparison import compare_pages
 from .filters import ActivityFilterSet
 from .models import Activity, Program, Section, Theme
+from .search import SearchResults
 
 
 def current_programs():
@@ -142,6 +143,13 @@ def neighbours_on_page(activity):
     previous = siblings.filter(before).order_by("-section__order", "-order", "-pk").first()
     following = siblings.filter(after).order_by("section__order", "order", "pk").first()
     return previous, following
+
+
+def search(query):
+    """The public pages, activities, partners and agreements that hold every
+    word of ``query``, best match first, each with a snippet: a sequence for
+    Django's Paginator, which costs a fixed number of queries per page."""
+    return SearchResults(query)
 
 
 def activity_list(*, filters):

@@ -1,3 +1,5 @@
+import re
+
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
@@ -9,7 +11,7 @@ from coop_site.publishing import PreviewMixin
 from coop_site.text import summary
 
 from . import open_data, selectors
-from .forms import VersionCompareForm
+from .forms import SearchForm, VersionCompareForm
 from .models import Activity, Program
 
 
@@ -203,6 +205,48 @@ class ActivityListView(ListView):
                 for data_format, url in context["data_urls"].items()
             )
         return response
+
+
+class SearchView(ListView):
+    """/search/?q=: the public pages, activities, partners and agreements
+    that hold every word, best match first. Never indexed by search engines;
+    a query that cannot be searched is explained on an empty page."""
+
+    template_name = "activities/search.html"
+    context_object_name = "results"
+    paginate_by = 20
+
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET if "q" in request.GET else None)
+        response = super().get(request, *args, **kwargs)
+        if self.form.errors:
+            patch_cache_control(response, private=True)  # as a listing's: made-up values fill no cache
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get_queryset(self):
+        return selectors.search(self.form.cleaned_data["q"]) if self.form.is_valid() else []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(form=self.form, **kwargs)
+        query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
+        page = context["page_obj"].number
+
+        def page_url(number):
+            return "?" + urlencode([("q", query), *([("page", number)] if number > 1 else [])])
+
+        context.update(
+            query=query,
+            # Back in the search boxes (the header's too), control characters aside.
+            search_query=re.sub(r"[\x00-\x1f\x7f]", "", self.request.GET.get("q", "")),
+            page_range=[
+                (number, page_url(number) if isinstance(number, int) else None)
+                for number in context["paginator"].get_elided_page_range(page, on_each_side=2, on_ends=1)
+            ],
+            previous_page_url=page_url(page - 1),
+            next_page_url=page_url(page + 1),
+        )
+        return context
 
 
 class ActivityDetailView(PreviewMixin, DetailView):

@@ -3,9 +3,9 @@
 For SQLite and PostgreSQL: req/s and p50/p99 latency of the Peru page uncached and
 cached, a filtered listing, a small static file and the plain "ok" view; the ratios
 page/static and page/ok; SQL queries per page. Then a scale run on PostgreSQL with
-100,000 generated activities (listing with filters and counts, p50/p95) and an
-endurance run of 60 s at 32 connections; last, load_snapshot of a 10,000-activity
-fixture into an empty database. Prints figures; asserts nothing.
+100,000 generated activities (listing with filters and counts, and the site search,
+p50/p95) and an endurance run of 60 s at 32 connections; last, load_snapshot of a
+10,000-activity fixture into an empty database. Prints figures; asserts nothing.
 """
 
 import contextlib
@@ -40,6 +40,11 @@ SCALE_LISTINGS = {
     "listing, all activities": "/activities/",
     "listing, year and theme": "/activities/2010/?theme=mercury",
     "listing, two themes and a word": "/activities/?q=webinar&theme=air-quality&theme=mercury",
+}
+SCALE_SEARCHES = {
+    "search, a common word (workshops)": "/search/?q=workshops",
+    "search, two words (peru mercury)": "/search/?q=peru+mercury",
+    "search, a rare word (minamata)": "/search/?q=minamata",
 }
 DETAIL = "/activities/peru-2020-03-raura-mine-inspections-webinar/"
 
@@ -209,6 +214,9 @@ def scale(database_url, log):
         for name, address in SCALE_LISTINGS.items():
             line(name, load(base + address, connections=2))
             print(f"  {'':34} first request, empty cache: {cold[address]:.0f} ms")
+        print("  site search, one connection per worker, page cache off (target: p95 under 100 ms):")
+        for name, address in SCALE_SEARCHES.items():
+            line(name, load(base + address, connections=2))
         print(f"  throughput at {CONNECTIONS} connections:")
         for name, address in SCALE_LISTINGS.items():
             line(name, load(base + address))

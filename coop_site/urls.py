@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
 from activities.open_data import catalog
-from activities.views import ProgramIndexView
+from activities.views import ProgramIndexView, SearchView
 
 from .middleware import reads_query
 from .page_cache import etag_only
@@ -20,6 +20,7 @@ urlpatterns = [
     path("activities/", include("activities.activity_urls")),
     path("archive/", include("activities.archive_urls")),
     path("", include("partners.urls")),
+    path("search/", reads_query("q", "page")(SearchView.as_view()), name="search"),
     path("about-this-archive/", TemplateView.as_view(template_name="about_archive.html"), name="about_archive"),
     path("exit-disclaimer/", TemplateView.as_view(template_name="exit_disclaimer.html"), name="exit_disclaimer"),
     path("contact/", reads_query("page")(ContactView.as_view()), name="contact"),
