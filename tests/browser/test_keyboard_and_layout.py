@@ -212,12 +212,13 @@ def test_wide_screens_show_the_filters_without_a_toggle(site, browser):
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-def test_explore_links_are_large_enough_to_tap_and_links_are_styled(site, browser, width):
+def test_explore_and_exit_links_are_large_enough_to_tap_and_links_are_styled(site, browser, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(site + PERU_PAGE)
-    heights = page.eval_on_selector_all(".in-page-links a", "links => links.map(a => a.getBoundingClientRect().height)")
-    assert heights and min(heights) >= 24, heights
+    for selector in (".in-page-links a", ".exit-disclaimer"):
+        heights = page.eval_on_selector_all(selector, "links => links.map(a => a.getBoundingClientRect().height)")
+        assert heights and min(heights) >= 24, (selector, heights)
     default_blue = "rgb(0, 0, 238)"
     colours = page.evaluate(
         """() => ['.exit-disclaimer', '.activity__date'].map(
