@@ -221,7 +221,7 @@ def scale(database_url, log):
         for name, address in SCALE_LISTINGS.items():
             line(name, load(base + address))
         print("  endurance: 60 s at 32 connections on the filtered listing")
-        endurance = load(base + "/activities/?theme=mercury&year=2010", seconds=60, connections=32)
+        endurance = load(base + "/activities/2010/?theme=mercury", seconds=60, connections=32)
         line("listing, 60 s at 32 connections", endurance)
         print(f"  errors {endurance['errors']}, responses of 500 or more {endurance['non_2xx_3xx']} (targets 0 and 0)")
 
