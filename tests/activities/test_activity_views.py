@@ -58,7 +58,7 @@ class ActivityListTests(TestCase):
     def test_each_row_shows_the_printed_date_a_title_its_themes_and_its_page(self):
         page = Page(self.client.get("/activities/").content.decode())
         first = next(i for i, block in enumerate(page.blocks) if block.startswith("March 2020"))
-        self.assertEqual(page.blocks[first], "March 2020 EPA Region 9 staff participated in a successful webinar with more than …")
+        self.assertEqual(page.blocks[first], "March 2020 Webinar with OEFA on inspections of the Raura Mine")
         self.assertEqual(page.blocks[first + 1], "EPA Collaboration with Peru. Themes: Enforcement and compliance")
         self.assertIn("/activities/theme/enforcement-and-compliance/", [link["href"] for link in page.links])
 

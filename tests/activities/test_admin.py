@@ -137,7 +137,7 @@ class AdminTests(TestCase):
                    "[the agency](/\\evil.example/p): ")
         self.assertContains(self.client.get(self.change_url(activity)), f"Text {warning}")
         self.assertContains(self.client.get(self.change_url(Program.objects.get())),
-                            f"“Pilot with the agency.”, text {warning}")
+                            f"“Trash Free Waters pilot against marine litter in Chincha”, text {warning}")
         self.assertContains(self.client.get(self.change_url(Partner.objects.get(slug="oefa"))),
                             "Web address holds a link that the site prints as its words only, as plain text: "
                             "javascript:alert`1`: javascript: links are not allowed")

@@ -46,7 +46,7 @@ class ActivityFeedTests(TestCase):
         self.assertEqual(feed.find(f"{ATOM}link[@rel='self']").get("href"), "http://testserver/activities/2020/feed/")
         self.assertEqual(feed.find(f"{ATOM}link[@rel='alternate']").get("href"), "http://testserver/activities/2020/")
         (entry,) = entries
-        self.assertTrue(entry.find(f"{ATOM}title").text.startswith("March 2020: EPA Region 9 staff"))
+        self.assertEqual(entry.find(f"{ATOM}title").text, "March 2020: Webinar with OEFA on inspections of the Raura Mine")
         self.assertEqual(entry.find(f"{ATOM}published").text, "2020-03-01T00:00:00-05:00")
         self.assertIn("Raura Mine", entry.find(f"{ATOM}summary").text)
         self.assertNotIn("](partner:", entry.find(f"{ATOM}summary").text)

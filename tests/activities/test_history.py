@@ -76,7 +76,7 @@ class HistoryTests(TestCase):
         fields = {field: (old, new) for field, old, new in rows}
         self.assertEqual(fields["Text"][1], "Second rewrite.")
         self.assertIn("Trash Free Waters", fields["Text"][0])
-        self.assertEqual(fields["Title"], ("", "A short title"))
+        self.assertEqual(fields["Title"], ("Trash Free Waters pilot against marine litter in Chincha", "A short title"))
         same = self.client.get(url, {"older": versions[-1].history_id, "newer": versions[-1].history_id})
         self.assertContains(same, "The two versions are the same.")
         bad = self.client.get(url, {"older": "abc", "newer": "99999"})

@@ -418,7 +418,7 @@ class LoaddataTests(TestCase):
         activity = next(r for r in self.records if r["fields"].get("slug") == RAURA)
         activity["fields"]["text"] = "Changed by loaddata."
         self.assert_refused(
-            "Cannot change the activity “EPA Region 9 staff participated in a successful webinar",
+            "Cannot change the activity “Webinar with OEFA on inspections of the Raura Mine”",
             "the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only",
             "Start a live draft", "load_snapshot --replace", "Nothing was loaded",
         )

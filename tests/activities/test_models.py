@@ -70,7 +70,9 @@ class ModelTests(TestCase):
         self.assertEqual(section.get_absolute_url(), archived + "#key-partners")
         self.assertEqual(str(Section.objects.get(anchor="highlights")), "(lead-in without heading, #highlights)")
         activity = Activity.objects.get(slug="peru-on-the-job-inspection")
-        self.assertTrue(str(activity).startswith("Collaborating with Peruvian inspectors"))
+        self.assertEqual(str(activity), "On-the-job inspection of a regulated facility with Peruvian inspectors")
+        untitled = Activity(text="EPA Region 9 staff participated in a successful webinar with more than 20 people.")
+        self.assertEqual(str(untitled), "EPA Region 9 staff participated in a successful webinar with more than …")
         self.assertEqual(self.client.get(activity.get_absolute_url().split("#")[0]).status_code, 200)
 
 

@@ -192,7 +192,10 @@ class SearchTests(TestCase):
         self.assertEqual(len(found(self, third)), 12)
         everything = found(self, first) + found(self, second) + found(self, third)
         self.assertEqual(len(set(everything)), 52, "no result twice, none left out")
-        self.assertEqual(everything[0], "/activities/peru-2017-12-adjudication-workshop/", "titled first")
+        titled = {activity.get_absolute_url().split("#")[0]
+                  for activity in Activity.objects.current().filter(title__icontains="workshop")}
+        self.assertGreater(len(titled), 1)
+        self.assertEqual(set(everything[: len(titled)]), titled, "those whose title holds the word first")
         self.assertIn("Search results for “workshop”, page 2", second.content.decode())
         for page in ("4", "0", "abc"):
             self.assertEqual(self.search("workshop", page=page).status_code, 404, page)
@@ -321,7 +324,8 @@ class IndexTests(TestCase):
             for name in search.TRIGGERS:
                 cursor.execute(f"DROP TRIGGER {name}")
             cursor.execute(
-                "UPDATE activities_activity SET text = 'A quetzal visit.' WHERE slug = 'peru-adjudication-workshop'"
+                "UPDATE activities_activity SET text = 'A quetzal visit.', title = '' "
+                "WHERE slug = 'peru-adjudication-workshop'"
             )
         search.keep_index_in_step()
         self.assertEqual([result.url for result in selectors.search("quetzal")[0:20]],

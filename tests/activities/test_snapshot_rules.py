@@ -79,7 +79,7 @@ class ModelWritesTests(SnapshotRulesTestCase):
         with self.refused("Cannot add the activity"):
             Activity.objects.create(section=self.section, slug="peru-new", text="New.")
         # A live activity put into one of the snapshot's sections would be printed on the archived page.
-        with self.refused("Cannot move the activity “EPA Region 9 staff participated in a successful webinar"):
+        with self.refused("Cannot move the activity “Webinar with OEFA on inspections of the Raura Mine”"):
             self.live_activity.section = self.section
             self.live_activity.save()
 
