@@ -112,6 +112,20 @@ def listing_filterset(request, *, year=None, theme=None):
     return filterset
 
 
+def page_links(paginator, page, url):
+    """What templates/includes/pagination.html prints: the page numbers around
+    ``page`` with their addresses (None for an ellipsis), and the previous and
+    next pages' addresses; ``url(number)`` is a page's address."""
+    return {
+        "page_range": [
+            (number, url(number) if isinstance(number, int) else None)
+            for number in paginator.get_elided_page_range(page, on_each_side=2, on_ends=1)
+        ],
+        "previous_page_url": url(page - 1),
+        "next_page_url": url(page + 1),
+    }
+
+
 class ActivityListView(ListView):
     """All published activities; the path may fix the year or a theme."""
 
@@ -184,12 +198,7 @@ class ActivityListView(ListView):
                 for data_format in open_data.MEDIA_TYPES
             } if self.filterset.is_valid() else {},
             # Each page's canonical address, so that following them needs no redirect.
-            page_range=[
-                (number, self.filterset.canonical_url(page=number) if isinstance(number, int) else None)
-                for number in context["paginator"].get_elided_page_range(page, on_each_side=2, on_ends=1)
-            ],
-            previous_page_url=self.filterset.canonical_url(page=page - 1),
-            next_page_url=self.filterset.canonical_url(page=page + 1),
+            **page_links(context["paginator"], page, lambda number: self.filterset.canonical_url(page=number)),
             # Combinations and empty results are not worth a search engine's index.
             noindex=chosen > 1 or not context["paginator"].count,
         )
@@ -239,12 +248,7 @@ class SearchView(ListView):
             query=query,
             # Back in the search boxes (the header's too), control characters aside.
             search_query=re.sub(r"[\x00-\x1f\x7f]", "", self.request.GET.get("q", "")),
-            page_range=[
-                (number, page_url(number) if isinstance(number, int) else None)
-                for number in context["paginator"].get_elided_page_range(page, on_each_side=2, on_ends=1)
-            ],
-            previous_page_url=page_url(page - 1),
-            next_page_url=page_url(page + 1),
+            **page_links(context["paginator"], page, page_url),
         )
         return context
 
