@@ -1,11 +1,14 @@
+from content_editor.admin import ContentEditor, ContentEditorInline
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.middleware.csp import get_nonce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from js_asset import Media
 
 from coop_site.admin_mixins import (
     PROVENANCE_FIELDSET,
@@ -13,12 +16,25 @@ from coop_site.admin_mixins import (
     ContentAdmin,
     PublishableAdmin,
     PublishableInline,
+    RevisedInline,
 )
 from coop_site.publishing import publish_permission
 
 from . import selectors, services, snapshot_rules
 from .forms import VersionCompareForm, version_name, version_order
-from .models import Activity, Program, Section, Theme
+from .models import (
+    Activity,
+    AgreementList,
+    Heading,
+    ItemList,
+    LinkList,
+    PageContact,
+    PartnerList,
+    Program,
+    RichText,
+    Theme,
+    TopOfPage,
+)
 
 
 def editable_copy_note(snapshot):
@@ -77,13 +93,11 @@ class SnapshotReadOnly:
         # New content goes into live versions only.
         if db_field.name == "program" and "queryset" not in kwargs:
             kwargs["queryset"] = Program.objects.filter(archived_on__isnull=True)
-        if db_field.name == "section" and "queryset" not in kwargs:
-            kwargs["queryset"] = Section.objects.filter(program__archived_on__isnull=True).select_related("program")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class SnapshotInline(SnapshotReadOnly):
-    """An inline's obj is the page (or section) it is shown on."""
+    """An inline's obj is the page it is shown on."""
 
     def is_snapshot_part(self, obj):
         return False  # the form it is shown on says it once
@@ -92,75 +106,84 @@ class SnapshotInline(SnapshotReadOnly):
         return super().has_add_permission(request, obj) and not (obj and self.in_snapshot(obj))
 
 
-class SectionInline(SnapshotInline, PublishableInline, admin.TabularInline):
-    model = Section
-    fields = ["order", "title", "anchor", "parent", "list_style", "top_of_page", "status", "provenance"]
-    prepopulated_fields = {"anchor": ["title"]}
-    extra = 0
-    show_change_link = True
-    ordering = ["order", "pk"]
+class BlockInline(SnapshotInline, RevisedInline, ContentEditorInline):
+    """A kind of block in the page's body (django-content-editor's inline)."""
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A parent must be a top-level section of the same page.
-        if db_field.name == "parent":
-            program_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Section.objects.filter(program_id=program_id, parent__isnull=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    fk_name = "program"
 
 
-class ActivityInline(SnapshotInline, PublishableInline, admin.StackedInline):
+def block_inline(model, fields, **options):
+    return BlockInline.create(model, fieldsets=[(None, {"fields": [*fields, "region", "ordering"]})], **options)
+
+
+class ActivityBlockInline(SnapshotInline, PublishableInline, ContentEditorInline):
+    """An activity, placed in the body where the page prints it."""
+
     model = Activity
-    fields = [("order", "status"), ("date", "slug"), "text", ("themes", "partners")]
-    extra = 0
+    fk_name = "program"
+    fieldsets = [(None, {"fields": [
+        ("display", "status"), ("date", "date_prefix"), ("title", "slug"), "text", ("themes", "partners"),
+        "printed_in", "region", "ordering",
+    ]})]
+    autocomplete_fields = ["themes", "partners"]
     show_change_link = True
-    ordering = ["order", "pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("themes", "partners")
 
-
-class ProgramActivityInline(ActivityInline):
-    """The page's activities, each with the section it is printed in."""
-
-    fields = [("order", "section", "status"), ("date", "slug"), "text", ("themes", "partners")]
-    ordering = ["section__order", "order", "pk"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("section")
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "section":
+        if db_field.name == "printed_in":
             program_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Section.objects.filter(program_id=program_id)
+            kwargs["queryset"] = Activity.objects.filter(program_id=program_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+BLOCK_INLINES = [
+    block_inline(Heading, [("level", "anchor"), "text"], prepopulated_fields={"anchor": ["text"]}),
+    block_inline(RichText, ["text", "exit_notice"]),
+    block_inline(ItemList, ["style", "items"]),
+    ActivityBlockInline,
+    block_inline(LinkList, ["label", "from_headings", "links"]),
+    block_inline(AgreementList, []),
+    block_inline(PartnerList, []),
+    block_inline(PageContact, ["lead", "contact"], autocomplete_fields=["contact"]),
+    block_inline(TopOfPage, []),
+]
 
 
 def page_version(program):
     """Short, for lists: "Peru (2021-01-19)", "Peru (live)"."""
-    return f"{program.country} ({version_name(program)})"
+    return f"{program.title} ({version_name(program)})"
 
 
 @admin.register(Program)
-class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
-    list_display = ["title", "version", "section_count", "activity_count"]
-    list_filter = ["provenance", "country", "archived_on"]
-    search_fields = ["title", "country", "slug", "intro"]
-    ordering = ["country", "-archived_on"]
-    autocomplete_fields = ["agreements"]
+class ProgramAdmin(SnapshotReadOnly, PublishableAdmin, ContentEditor):
+    """A page and its body's blocks, in one form (django-content-editor)."""
+
+    list_display = ["title", "kind", "version", "activity_count"]
+    list_filter = ["kind", "provenance", "archived_on"]
+    search_fields = ["title", "country", "slug"]
+    ordering = ["title", "-archived_on"]
+    autocomplete_fields = ["agreements", "partners"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [SectionInline, ProgramActivityInline]
+    inlines = BLOCK_INLINES
     fieldsets = [
-        (None, {"fields": ["title", "slug", "country", "archived_on", "versions"]}),
-        ("Page text", {"fields": ["intro", "explore_label", "contact_lead", "contact", "agreements", "last_updated",
-                                  "meta_description"]}),
+        (None, {"fields": ["title", "slug", "kind", "country", "archived_on", "versions"]}),
+        ("About the page", {"fields": ["meta_description", "agreements", "partners", "last_updated"]}),
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            section_total=Count("sections", distinct=True), activity_total=Count("activities", distinct=True)
+        return super().get_queryset(request).annotate(activity_total=Count("activities", distinct=True))
+
+    def render_change_form(self, request, context, **kwargs):
+        response = super().render_change_form(request, context, **kwargs)
+        # The content editor's import map is an inline script: the CSP lets it run by the request's nonce.
+        response.context_data["media"] = Media.from_media(
+            response.context_data["media"], nonce=str(get_nonce(request))
         )
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         # A version's date is what it is; dated versions come only from snapshot_selected
@@ -182,7 +205,7 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         if self.has_publish_permission(request) and all(program.archived_on for program in objs):
             # The parts of a snapshot are read-only on their own, but go with it.
-            perms_needed -= {Section._meta.verbose_name, Activity._meta.verbose_name}
+            perms_needed -= {model._meta.verbose_name for model in (*[Heading, RichText, ItemList, LinkList, AgreementList, PartnerList, PageContact, TopOfPage], Activity)}
         return deleted, counts, perms_needed, protected
 
     @admin.display(description="version", ordering="archived_on")
@@ -205,9 +228,8 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
 
     def revert_notes(self, request, program):
         return [format_html(
-            "This reverts the page's own fields. Its sections and activities are reverted on their own history "
-            'pages: see <a href="{}">its sections</a> and <a href="{}">its activities</a>.',
-            reverse("admin:activities_section_changelist") + f"?program__id__exact={program.pk}",
+            "This reverts the page's own fields. Its activities are reverted on their own history "
+            'pages: see <a href="{}">its activities</a>.',
             reverse("admin:activities_activity_changelist") + f"?program__id__exact={program.pk}",
         )]
 
@@ -307,34 +329,9 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin):
         }
         return TemplateResponse(request, "admin/activities/program/compare_versions.html", context)
 
-    @admin.display(description="sections", ordering="section_total")
-    def section_count(self, program):
-        return program.section_total
-
     @admin.display(description="activities", ordering="activity_total")
     def activity_count(self, program):
         return program.activity_total
-
-
-@admin.register(Section)
-class SectionAdmin(SnapshotReadOnly, PublishableAdmin):
-    list_display = ["__str__", "place", "list_style"]  # short, as the activities' list
-    list_filter = ["provenance", "list_style", "program"]
-    list_select_related = ["program", "parent"]
-    search_fields = ["title", "anchor", "intro"]
-    ordering = ["program", "order"]
-    prepopulated_fields = {"anchor": ["title"]}
-    inlines = [ActivityInline]
-    fieldsets = [
-        (None, {"fields": ["program", "parent", "order", "title", "anchor"]}),
-        ("Content", {"fields": ["intro", "exit_notice", "list_style", "top_of_page"]}),
-        PUBLICATION_FIELDSET,
-        PROVENANCE_FIELDSET,
-    ]
-
-    @admin.display(description="on the page", ordering="order")
-    def place(self, section):
-        return page_version(section.program) + (f", in {section.parent.short_name}" if section.parent else "")
 
 
 @admin.register(Activity)
@@ -342,16 +339,16 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     # Few, short columns, so that the list fits a laptop's screen beside the
     # filters; the list is in page order, and provenance is a filter.
     list_display = ["__str__", "month", "place"]
-    list_filter = ["provenance", "themes", "program", "section", "partners"]
-    list_select_related = ["program", "section"]
+    list_filter = ["provenance", "themes", "program", "partners"]
+    list_select_related = ["program"]
     search_fields = ["text", "title", "slug"]
-    ordering = ["program", "section__order", "order"]
+    ordering = ["program", "ordering"]
     date_hierarchy = "date"
     autocomplete_fields = ["themes", "partners", "printed_in"]
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
-        (None, {"fields": ["program", "section", "order"]}),
-        ("Content", {"fields": ["date", "title", "slug", "text", "themes", "partners", "printed_in"]}),
+        (None, {"fields": ["program", "ordering", "display"]}),
+        ("Content", {"fields": ["date", "date_prefix", "title", "slug", "text", "themes", "partners", "printed_in"]}),
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
@@ -363,9 +360,9 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
             return f"{activity.program.get_absolute_url()}#{activity.slug}"
         return super().view_on_site(activity)
 
-    @admin.display(description="on the page", ordering="section__order")
+    @admin.display(description="on the page", ordering="ordering")
     def place(self, activity):
-        return f"{page_version(activity.program)}: {activity.section.short_name}"
+        return page_version(activity.program)
 
     @admin.display(description="date", ordering="date")
     def month(self, activity):

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from content_editor.models import PluginBase, Region
 from django.core.exceptions import ValidationError
 from django.db import models, router
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
@@ -78,61 +79,68 @@ class ProgramQuerySet(SnapshotReadOnlyQuerySet):
         return self.published().filter(~Exists(newer))
 
     def with_last_change(self):
-        """Each page with ``last_changed``: the latest time a record printed
-        on it (the page, a section, an activity) was saved while published,
+        """Each page with ``last_changed``: the latest time the page (whose
+        form holds its blocks) or an activity printed on it was saved while published,
         as their history records it; None for a page no one has changed."""
         def latest(history, owner):
             rows = history.filter(**{owner: OuterRef("pk")}, status=Status.PUBLISHED).order_by("-history_date")
             return Coalesce(Subquery(rows.values("history_date")[:1]), Value(NEVER))
 
         changed = Greatest(
-            latest(Program.history, "id"), latest(Section.history, "program_id"),
-            latest(Activity.history, "program_id"),
+            latest(Program.history, "id"), latest(Activity.history, "program_id"),
         )
         return self.annotate(last_changed=NullIf(changed, Value(NEVER)))
 
 
 class Program(Revised, Publishable, Provenanced):
-    """One country collaboration page, e.g. "EPA Collaboration with Peru".
+    """A page of the area, e.g. "EPA Collaboration with Peru": its body is its blocks, in order.
 
     A page is identified by its slug and the date it was archived on, so dated
     versions of the same page can live side by side.
     """
 
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        REGION = "region", "Region"
+        PROGRAM = "program", "Program"
+        AGREEMENT = "agreement", "Agreement"
+
     slug = models.SlugField(help_text="The last part of the page's address, e.g. epa-collaboration-peru.")
     archived_on = models.DateField(
         null=True, blank=True, help_text="The date of the archived snapshot; empty for the live version."
     )
-    country = models.CharField(max_length=100)
-    title = models.CharField(max_length=200, help_text="The page's only h1.")
-    intro = models.TextField(help_text=TEXT_HELP, validators=[validate_links])
-    explore_label = models.CharField(
-        max_length=200, blank=True, help_text='Printed above the in-page links, e.g. "Explore our work with Peru:".'
+    kind = models.CharField(
+        max_length=20, choices=Kind, default=Kind.COUNTRY,
+        help_text="What the page is about; the index of pages groups them by it.",
     )
+    country = models.CharField(max_length=100, blank=True, help_text="For a country page: the country.")
+    title = models.CharField(max_length=200, help_text="The page's only h1.")
     meta_description = models.CharField(
         max_length=300, blank=True,
         help_text="What search engines and shared links show under the title, in a sentence or two; "
-                  "empty: the start of the introduction.",
+                  "empty: the start of the page's first text.",
     )
-    contact_lead = models.CharField(
-        max_length=300, blank=True,
-        help_text="Printed above the contact, e.g. \"For additional information on EPA's work with Peru, contact:\".",
+    agreements = models.ManyToManyField(
+        "partners.Agreement", blank=True, related_name="programs",
+        help_text="The agreements an “Agreements” block of the page lists.",
     )
-    contact = models.ForeignKey(
-        "partners.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="programs"
+    partners = models.ManyToManyField(
+        "partners.Partner", blank=True, related_name="programs",
+        help_text="The partners a “Partners” block of the page lists.",
     )
-    agreements = models.ManyToManyField("partners.Agreement", blank=True, related_name="programs")
     last_updated = models.DateField(
         null=True, blank=True, help_text='The page footer\'s "Last updated on" date; empty when not known.'
     )
 
     objects = ProgramQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=["agreements"])
+    history = HistoricalRecords(m2m_fields=["agreements", "partners"])
+    # django-content-editor's: where blocks go. A page's body is one region.
+    regions = [Region(key="main", title="Page body")]
     # Which page and which dated version this is: a revert restores content, not these.
     not_reverted = ("slug", "archived_on")
 
     class Meta:
-        ordering = ["country", "-archived_on"]
+        ordering = ["title", "-archived_on"]
         permissions = [("publish_program", "Can publish, unpublish and schedule pages")]
         constraints = [
             models.UniqueConstraint(
@@ -170,93 +178,208 @@ class Program(Revised, Publishable, Provenanced):
         return reverse("activities:program_detail", kwargs={"slug": self.slug})
 
 
-class SectionQuerySet(SnapshotReadOnlyQuerySet):
-    def get_by_natural_key(self, anchor, program_slug, program_archived_on):
-        return self.get(anchor=anchor, program__slug=program_slug, program__archived_on=program_archived_on)
+class BlockQuerySet(SnapshotReadOnlyQuerySet):
+    def get_by_natural_key(self, ordering, program_slug, program_archived_on):
+        return self.get(ordering=ordering, program__slug=program_slug, program__archived_on=program_archived_on)
 
 
-class Section(Revised, Publishable, Provenanced):
-    """A part of a page. Top-level sections are h2, their children h3."""
+class Block(Revised, Provenanced, PluginBase):
+    """One piece of a page's body. A page's blocks of every type share one
+    ``ordering``: the body is all of them, in that order. ``region`` is
+    django-content-editor's (a page has one, "main")."""
 
-    class ListStyle(models.TextChoices):
-        NONE = "none", "Paragraphs"
-        BULLETED = "bulleted", "Bulleted list"
-        NUMBERED = "numbered", "Numbered list"
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="%(class)s_blocks")
+    region = models.CharField(max_length=20, default="main")
+    ordering = models.IntegerField(default=0)
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sections")
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
-        help_text="Empty for a top-level (h2) section; a top-level section for a subsection (h3).",
-    )
-    order = models.PositiveIntegerField(default=0)
-    title = models.CharField(
-        max_length=200, blank=True, help_text="The heading. Empty for a lead-in without a heading."
-    )
-    anchor = models.SlugField(help_text="The in-page address (#anchor) of the section.")
-    intro = models.TextField(blank=True, help_text=TEXT_HELP, validators=[validate_links])
-    list_style = models.CharField(
-        max_length=10, choices=ListStyle, default=ListStyle.BULLETED,
-        help_text="How the section's activities are printed.",
-    )
-    exit_notice = models.BooleanField(
-        default=False,
-        help_text='Follow the intro with the Exit disclaimer link, as for "The following links exit the site".',
-    )
-    top_of_page = models.BooleanField(default=False, help_text='End the section with a "Top of Page" link.')
-
-    objects = SectionQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = BlockQuerySet.as_manager()
 
     class Meta:
-        ordering = ["program", "order", "pk"]
-        permissions = [("publish_section", "Can publish, unpublish and schedule sections")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["program", "anchor"], name="section_unique_anchor_per_program",
-                violation_error_message="Another section of this page has this anchor: choose another.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(parent=models.F("pk")), name="section_not_own_parent",
-                violation_error_message="A section cannot be inside itself: choose another parent.",
-            ),
-        ]
+        abstract = True
+        ordering = ["ordering", "pk"]
 
     def __str__(self):
-        return self.title or f"(lead-in without heading, #{self.anchor})"
-
-    @property
-    def short_name(self):
-        """For lists: the heading, or "#highlights" for a lead-in without one."""
-        return self.title or f"#{self.anchor}"
+        return f"{self._meta.verbose_name} {self.ordering}"
 
     def natural_key(self):
-        return (self.anchor, *self.program.natural_key())
+        return (self.ordering, *self.program.natural_key())
 
     natural_key.dependencies = ["activities.program"]
 
     def get_absolute_url(self):
-        return f"{self.program.get_absolute_url()}#{self.anchor}"
-
-    def validate_constraints(self, exclude=None):
-        # A form never holds the row's own key, yet it is known: a section made
-        # its own parent is refused in words, not by the database.
-        super().validate_constraints(exclude=exclude and set(exclude) - {"id"})
-
-    @property
-    def heading_level(self):
-        return 3 if self.parent_id else 2
+        return self.program.get_absolute_url()
 
     @property
     def shown_within(self):
-        """What must be public too for this section to be seen, and what it is to it."""
-        return [("parent section", self.parent), ("page", self.program)]
+        """What must be public too for this block to be seen, and what it is to it."""
+        return [("page", self.program)]
 
-    def clean(self):
-        if self.parent_id:
-            if self.parent.parent_id:
-                raise ValidationError({"parent": "Sections nest one level deep: choose a top-level section."})
-            if self.parent.program_id != self.program_id:
-                raise ValidationError({"parent": "The parent section must be on the same page."})
+
+class Heading(Block):
+    """An h2, h3 or h4, with the in-page address (#anchor) of the part it heads."""
+
+    class Level(models.IntegerChoices):
+        H2 = 2, "h2: a part of the page"
+        H3 = 3, "h3: within an h2"
+        H4 = 4, "h4: within an h3"
+
+    level = models.PositiveSmallIntegerField(choices=Level, default=Level.H2)
+    text = models.CharField(max_length=200)
+    anchor = models.SlugField(help_text="The in-page address, #anchor, of the part this heading heads.")
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "anchor"], name="heading_unique_anchor_per_page",
+                violation_error_message="Another heading of this page has this anchor: choose another.",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=2, level__lte=4), name="heading_level_h2_to_h4",
+                violation_error_message="A heading is an h2, h3 or h4.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"h{self.level} {self.text}"
+
+    def validate_constraints(self, exclude=None):
+        # The page is not on its inline form, yet known: a taken anchor is refused in words.
+        super().validate_constraints(exclude=exclude and set(exclude) - {"program"})
+
+
+class RichText(Block):
+    """Paragraphs of text, with links."""
+
+    text = models.TextField(help_text=TEXT_HELP, validators=[validate_links])
+    exit_notice = models.BooleanField(
+        default=False,
+        help_text='End with the Exit disclaimer link, as after "The following links exit the site".',
+    )
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        verbose_name = "text"
+        verbose_name_plural = "texts"
+
+    def __str__(self):
+        return listing_title("", self.text)
+
+
+class ItemList(Block):
+    """A bulleted or numbered list of short texts; for activities, use activity blocks."""
+
+    class Style(models.TextChoices):
+        BULLETED = "bulleted", "Bulleted"
+        NUMBERED = "numbered", "Numbered"
+
+    style = models.CharField(max_length=10, choices=Style, default=Style.BULLETED)
+    items = models.TextField(
+        help_text="One item a line; a line starting with “- ” goes under the item above it (one level). "
+        "Links as in texts: [words](https://…), [words](partner:slug), [words](#anchor).",
+        validators=[validate_links],
+    )
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        verbose_name = "list"
+        verbose_name_plural = "lists"
+
+    def __str__(self):
+        return listing_title("", self.items)
+
+    @property
+    def tree(self):
+        """The items as [(text, [sub-item texts])]."""
+        return item_tree(self.items)
+
+
+def item_tree(items):
+    tree = []
+    for line in (items or "").splitlines():
+        if not line.strip():
+            continue
+        if line.startswith("- ") and tree:
+            tree[-1][1].append(line[2:].strip())
+        else:
+            tree.append((line.removeprefix("- ").strip(), []))
+    return tree
+
+
+class LinkList(Block):
+    """A label and links: written by hand, or made from the page's h2 and h3 headings."""
+
+    label = models.CharField(max_length=200, help_text='E.g. "Explore our work with Peru:" or "On other pages:".')
+    from_headings = models.BooleanField(
+        default=False, help_text="Link to the page's own h2 and h3 headings, in order (the links below are then unused).",
+    )
+    links = models.TextField(
+        blank=True, validators=[validate_links],
+        help_text="One link a line, [words](target): to another page (/path/ or https://…) or to #anchor. "
+        "Words alone, for a link whose target is lost, are printed as words.",
+    )
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        verbose_name = "link list"
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def lines(self):
+        return [line.strip() for line in (self.links or "").splitlines() if line.strip()]
+
+
+class AgreementList(Block):
+    """The page's agreements (its "agreements" field), each with its address."""
+
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        verbose_name = "agreements"
+        verbose_name_plural = "agreements blocks"
+
+
+class PartnerList(Block):
+    """The page's partners (its "partners" field), each with its address."""
+
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        verbose_name = "partners"
+        verbose_name_plural = "partners blocks"
+
+
+class PageContact(Block):
+    """Whom to contact, with a lead-in line."""
+
+    lead = models.CharField(
+        max_length=300, blank=True,
+        help_text="Printed above the contact, e.g. \"For additional information on EPA's work with Peru, contact:\".",
+    )
+    contact = models.ForeignKey("partners.Contact", on_delete=models.PROTECT, related_name="page_contacts")
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        verbose_name = "contact"
+        verbose_name_plural = "contacts"
+
+    def __str__(self):
+        return str(self.contact)
+
+
+class TopOfPage(Block):
+    """A "Top of Page" link."""
+
+    history = HistoricalRecords()
+
+    class Meta(Block.Meta):
+        verbose_name = "“Top of Page” link"
+        verbose_name_plural = "“Top of Page” links"
+
+    def __str__(self):
+        return "Top of Page"
 
 
 class ActivityQuerySet(SnapshotReadOnlyQuerySet):
@@ -264,8 +387,8 @@ class ActivityQuerySet(SnapshotReadOnlyQuerySet):
         return self.get(slug=slug, program__slug=program_slug, program__archived_on=program_archived_on)
 
     def published(self):
-        """Published activities in a published section of a published page."""
-        return self.filter(public_condition(), public_condition("section__"), public_condition("program__"))
+        """Published activities of a published page."""
+        return self.filter(public_condition(), public_condition("program__"))
 
     def current(self):
         """Published activities of the version each page's address shows:
@@ -289,19 +412,31 @@ class ActivityQuerySet(SnapshotReadOnlyQuerySet):
         return self.order_by(models.F("date").desc(nulls_last=True), "pk")
 
 
-class Activity(Revised, Publishable, Provenanced):
-    """A dated (to the month) or undated item printed in a section."""
+class Activity(Publishable, Block):
+    """A dated (to the month) or undated record, printed where it stands on
+    its page as a list item or a paragraph, and listed, filtered and fed on
+    its own. Consecutive activities printed as items of the same kind of list
+    form one list."""
+
+    class Display(models.TextChoices):
+        BULLETED = "bulleted", "Item of a bulleted list"
+        NUMBERED = "numbered", "Item of a numbered list"
+        PARAGRAPH = "paragraph", "Paragraph"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="activities")
-    order = models.PositiveIntegerField(default=0)
     slug = models.SlugField(
         max_length=100, help_text="The activity's address, /activities/<slug>/; unique to its page."
     )
     title = models.CharField(max_length=200, blank=True, help_text="A short title for listings; not printed on the page.")
+    display = models.CharField(max_length=10, choices=Display, default=Display.BULLETED)
     date = models.DateField(
         null=True, blank=True,
-        help_text='The month it took place (any day of it is stored as the 1st); printed as "March 2020:".',
+        help_text="The month it took place (any day of it is stored as the 1st).",
+    )
+    date_prefix = models.BooleanField(
+        default=True,
+        help_text='Print the date before the text, as "March 2020:". Untick for a text that says its date '
+        'itself ("In May 2019, …"): the date is then only used to find the activity by year.',
     )
     text = models.TextField(help_text=TEXT_HELP, validators=[validate_links])
     themes = models.ManyToManyField(Theme, blank=True, related_name="activities")
@@ -316,7 +451,7 @@ class Activity(Revised, Publishable, Provenanced):
     history = HistoricalRecords(m2m_fields=["themes", "partners"])
 
     class Meta:
-        ordering = ["program", "section__order", "order", "pk"]
+        ordering = ["program", "ordering", "pk"]
         permissions = [("publish_activity", "Can publish, unpublish and schedule activities")]
         verbose_name_plural = "activities"
         constraints = [
@@ -344,9 +479,9 @@ class Activity(Revised, Publishable, Provenanced):
         return reverse("activity:detail", kwargs={"slug": self.slug})
 
     @property
-    def shown_within(self):
-        """What must be public too for this activity to be seen, and what it is to it."""
-        return [("section", self.section), ("page", self.program)]
+    def printed_date(self):
+        """The date printed before the text, or None."""
+        return self.date if self.date_prefix else None
 
     def clean(self):
         self.normalize()  # before the constraints are checked: any day of a month is its 1st
@@ -360,8 +495,6 @@ class Activity(Revised, Publishable, Provenanced):
             pages = Activity.objects.filter(slug=self.slug).values_list("program__slug", flat=True)
             if any(page != self.program.slug for page in pages):
                 errors["slug"] = "Another page has an activity with this slug: choose another."
-        if self.section_id and self.program_id and self.section.program_id != self.program_id:
-            errors["section"] = "Choose a section of the same page."
         if self.printed_in_id and self.printed_in_id == self.pk:
             errors["printed_in"] = "An activity cannot be printed inside itself."
         elif self.printed_in_id and self.program_id and self.printed_in.program_id != self.program_id:
@@ -370,13 +503,10 @@ class Activity(Revised, Publishable, Provenanced):
             raise ValidationError(errors)
 
     def validate_constraints(self, exclude=None):
-        # The page is not on a section's inline form but comes from the section
-        # (normalize): a slug taken on the page is refused in words there too.
+        # The page is not on its inline form, yet known: a slug taken on the page is refused in words there too.
         super().validate_constraints(exclude=exclude and set(exclude) - {"program"})
 
     def normalize(self):
-        if self.program_id is None and self.section_id:  # added from its section's admin page
-            self.program_id = self.section.program_id
         if self.date and self.date.day != 1:
             self.date = self.date.replace(day=1)
 
@@ -391,3 +521,7 @@ def listing_title(title, text):
         return title
     words = plain_text(text).split()
     return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
+
+
+# Every kind of block, in the order the admin offers them.
+BLOCK_TYPES = [Heading, RichText, ItemList, Activity, LinkList, AgreementList, PartnerList, PageContact, TopOfPage]

@@ -39,7 +39,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection, connections
-from django.db.models import Count, Expression, F, OuterRef, Q, StringAgg, Subquery, TextField, Value, Window
+from django.db.models import Count, Expression, F, OuterRef, StringAgg, Subquery, TextField, Value, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.lookups import GreaterThan
@@ -47,11 +47,10 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from coop_site.publishing import public_condition
 from coop_site.text import paragraphs, plain_text
 from partners.models import Agreement, Partner
 
-from .models import Activity, Program, Section
+from .models import Activity, Heading, ItemList, LinkList, Program, RichText
 
 CONFIGURATION = "english_unaccent"  # PostgreSQL: migration 0010
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # SQLite
@@ -88,16 +87,19 @@ def search_terms(query):
 
 def page_text():
     """The words a page prints besides its activities (found on their own),
-    as an expression on a Program: its intro, then each shown section's
-    heading and intro. The one place that reads a page's text for search."""
-    shown = Section.objects.published().filter(Q(parent=None) | public_condition("parent__"), program=OuterRef("pk"))
-    sections = (
-        shown.order_by()
-        .values("program")
-        .annotate(text=StringAgg(joined("title", "intro", separator="\n\n"), delimiter=Value("\n\n")))
-        .values("text")
+    as an expression on a Program: its headings, texts, lists and link-list
+    labels. The one place that reads a page's text for search."""
+    def words_of(model, field):
+        rows = (
+            model.objects.filter(program=OuterRef("pk")).order_by().values("program")
+            .annotate(words=StringAgg(Cast(field, TextField()), delimiter=Value("\n\n"))).values("words")
+        )
+        return Coalesce(Subquery(rows), Value(""), output_field=TextField())
+
+    return joined(
+        words_of(Heading, "text"), words_of(RichText, "text"), words_of(ItemList, "items"),
+        words_of(LinkList, "label"), separator="\n\n",
     )
-    return joined("intro", Coalesce(Subquery(sections), Value("")), separator="\n\n")
 
 
 def joined(*parts, separator=" "):

@@ -13,7 +13,8 @@ from partners.models import Partner
 
 from .comparison import compare_pages
 from .filters import ActivityFilterSet
-from .models import Activity, Program, Section, Theme
+from .models import BLOCK_TYPES, Activity, AgreementList, PageContact, PartnerList, Program, RichText, Theme
+from .rendering import BodyRenderer
 from .search import SearchResults
 
 
@@ -28,7 +29,7 @@ def page_versions(*, slug, drafts=False):
     ``drafts`` (a preview), unpublished versions count too."""
     programs = Program.objects.all() if drafts else Program.objects.published()
     return list(
-        programs.filter(slug=slug).select_related("contact").with_last_change()
+        programs.filter(slug=slug).with_last_change()
         .order_by(F("archived_on").desc(nulls_first=True))
     )
 
@@ -70,52 +71,77 @@ def compare_versions(older, newer, *, drafts=False):
 @dataclass
 class ProgramPage:
     program: Program
-    sections: list = field(default_factory=list)  # top-level, each with .subsections and .items
+    blocks: list = field(default_factory=list)  # in order
     partners_by_slug: dict = field(default_factory=dict)
+    agreements: list = field(default_factory=list)  # for an agreements block
+    partners: list = field(default_factory=list)  # for a partners block
     not_public: bool = False  # a preview that shows something the public does not see
     years: list = field(default_factory=list)  # of the printed activities, newest first
     themes: list = field(default_factory=list)  # of the printed activities, by name
 
+    @property
+    def activities(self):
+        return [block for block in self.blocks if isinstance(block, Activity)]
+
+    @property
+    def texts(self):
+        """Every stored text of the body, for the partners its links name."""
+        return [value for block in self.blocks for value in block_texts(block)]
+
+    @property
+    def opening_text(self):
+        """The page's first text: what it says of itself."""
+        return next((block.text for block in self.blocks if isinstance(block, RichText) and block.text), "")
+
+    def body(self, *, activity_list_url=None):
+        """The body as HTML; dates link to ``activity_list_url`` (None: nowhere)."""
+        return BodyRenderer(
+            self.blocks, partners_by_slug=self.partners_by_slug, agreements=self.agreements,
+            partners=self.partners, activity_list_url=activity_list_url, preview=self.not_public,
+        ).render()
+
+
+def block_texts(block):
+    """The texts of ``block`` that may hold link markup."""
+    return [getattr(block, name) for name in ("text", "items", "links") if hasattr(block, name)]
+
+
+def page_blocks(program, *, drafts=False):
+    """The blocks of ``program``'s body, in order: one query per type of block,
+    whatever their number; with ``drafts`` (a preview), unpublished activities too.
+    An activity printed inside another one's text is not a block of its own."""
+    blocks = []
+    for model in BLOCK_TYPES:
+        rows = model.objects.filter(program=program).order_by()  # sorted below, across kinds
+        if model is Activity:
+            rows = rows.filter(printed_in__isnull=True)
+            if not drafts:
+                rows = rows.filter(public_condition())
+        elif model is PageContact:
+            rows = rows.select_related("contact")
+        blocks.extend(rows)
+    order = {model: index for index, model in enumerate(BLOCK_TYPES)}
+    blocks.sort(key=lambda block: (block.ordering, order[type(block)], block.pk))
+    return blocks
+
 
 def program_page(program, *, drafts=False):
-    """Everything the page prints, in a fixed number of queries (4); with
-    ``drafts`` (a preview), unpublished sections and activities too."""
-    sections = list(
-        (Section.objects.all() if drafts else Section.objects.published())
-        .filter(program=program)
-        .order_by("order", "pk")
-    )
-    by_id = {section.pk: section for section in sections}
-    # The sections are the page's published ones (or all, in a preview), so an
-    # activity's own state is the only one left to check. One plain query and
-    # a dictionary cost a third of a nested prefetch on this, the busiest page.
-    printed_activities = Activity.objects.filter(section__in=list(by_id), printed_in__isnull=True)
-    if not drafts:
-        printed_activities = printed_activities.filter(public_condition())
-    top_level = []
-    for section in sections:
-        section.subsections, section.items = [], []
-    for activity in printed_activities.order_by("order", "pk"):
-        by_id[activity.section_id].items.append(activity)
-    for section in sections:
-        if section.parent_id is None:
-            top_level.append(section)
-        elif section.parent_id in by_id:  # a child of an unpublished section is not shown
-            by_id[section.parent_id].subsections.append(section)
-
-    texts = [program.intro]
-    for section in sections:
-        texts.append(section.intro)
-        texts.extend(activity.text for activity in section.items)
-    items = [activity for section in sections for activity in section.items]
-    return ProgramPage(
+    """Everything the page prints, in a fixed number of queries whatever the
+    number of blocks; with ``drafts`` (a preview), unpublished activities too."""
+    blocks = page_blocks(program, drafts=drafts)
+    kinds = {type(block) for block in blocks}
+    items = [block for block in blocks if isinstance(block, Activity)]
+    page = ProgramPage(
         program=program,
-        sections=top_level,
-        partners_by_slug=linked_partners(*texts),
-        not_public=not all(item.is_published for item in [program, *sections, *items]),
+        blocks=blocks,
+        agreements=list(program.agreements.published().order_by("title")) if AgreementList in kinds else [],
+        partners=list(program.partners.published().order_by("name")) if PartnerList in kinds else [],
+        not_public=not all(item.is_published for item in [program, *items]),
         years=sorted({activity.date.year for activity in items if activity.date}, reverse=True),
         themes=list(Theme.objects.filter(activities__in=items).distinct()) if items else [],
     )
+    page.partners_by_slug = linked_partners(*page.texts)
+    return page
 
 
 def linked_partners(*texts):
@@ -130,18 +156,13 @@ def partner_activities(partner):
 
 
 def neighbours_on_page(activity):
-    """The published activities printed just before and just after ``activity``
-    on its page (sections in order, then items in order)."""
+    """The published activities printed just before and just after ``activity`` on its page."""
     siblings = Activity.objects.published().filter(program=activity.program_id)
-    key = (activity.section.order, activity.order, activity.pk)
-    before = Q(section__order__lt=key[0]) | Q(section__order=key[0], order__lt=key[1]) | Q(
-        section__order=key[0], order=key[1], pk__lt=key[2]
-    )
-    after = Q(section__order__gt=key[0]) | Q(section__order=key[0], order__gt=key[1]) | Q(
-        section__order=key[0], order=key[1], pk__gt=key[2]
-    )
-    previous = siblings.filter(before).order_by("-section__order", "-order", "-pk").first()
-    following = siblings.filter(after).order_by("section__order", "order", "pk").first()
+    key = (activity.ordering, activity.pk)
+    before = Q(ordering__lt=key[0]) | Q(ordering=key[0], pk__lt=key[1])
+    after = Q(ordering__gt=key[0]) | Q(ordering=key[0], pk__gt=key[1])
+    previous = siblings.filter(before).order_by("-ordering", "-pk").first()
+    following = siblings.filter(after).order_by("ordering", "pk").first()
     return previous, following
 
 
@@ -220,7 +241,7 @@ def activities_data_set():
     page_dates = [day for _, *dates in pages for day in dates if day]
     return ActivitiesDataSet(
         themes=list(Theme.objects.filter(activities__in=activities).distinct().values_list("name", flat=True)),
-        countries=list(dict.fromkeys(country for country, _, _ in pages)),
+        countries=list(dict.fromkeys(country for country, _, _ in pages if country)),
         first=facts["first"],
         last=facts["last"],
         # Nothing recorded at all (a live page loaded with plain loaddata): today, when the catalog is made.

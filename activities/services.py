@@ -12,7 +12,6 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from coop_site.publishing import Status, publish_permission
@@ -21,7 +20,7 @@ from coop_site.text import partner_slugs
 from partners.models import Partner
 
 from . import selectors, snapshot_rules
-from .models import Activity, Program, Section
+from .models import BLOCK_TYPES, Activity, Program
 from .snapshot_rules import Snapshot
 
 # A snapshot holds content only: no users, permissions or content types.
@@ -155,7 +154,7 @@ def is_publisher(user):
 
 
 def delete_snapshot(snapshot, *, user):
-    """A whole dated snapshot, its sections and activities with it (they never
+    """A whole dated snapshot, its blocks and activities with it (they never
     go alone). Only Publishers may."""
     if not is_publisher(user):
         raise PermissionDenied("Only Publishers may delete a snapshot.")
@@ -180,37 +179,32 @@ def start_live_version(snapshot, *, user=None):
 
 
 def _copy_version(program, *, archived_on, status, public_only, user, reason):
-    """A copy of a version of a page, its sections and its activities, in one transaction."""
-    sections = Section.objects.filter(program=program)
-    activities = Activity.objects.filter(program=program)
-    if public_only:
-        sections, activities = sections.published(), activities.published()
-    sections = list(sections.order_by("parent_id", "order", "pk"))
-    sections.sort(key=lambda section: section.parent_id is not None)  # parents first
-    activities = list(activities.order_by("printed_in_id", "pk").prefetch_related("themes", "partners"))
-    activities.sort(key=lambda activity: activity.printed_in_id is not None)  # printed ones first
-    agreements = list(program.agreements.all())
+    """A copy of a version of a page and its blocks (activities included), in one transaction."""
+    blocks = []
+    for model in BLOCK_TYPES:
+        rows = model.objects.filter(program=program)
+        if model is Activity:
+            rows = (rows.published() if public_only else rows).prefetch_related("themes", "partners")
+        blocks += sorted(rows, key=lambda block: (block.ordering, block.pk))
+    # Activities printed inside another come after it: their reference is to a copy.
+    blocks.sort(key=lambda block: isinstance(block, Activity) and block.printed_in_id is not None)
+    links = {"agreements": list(program.agreements.all()), "partners": list(program.partners.all())}
     program = Program.objects.get(pk=program.pk)  # the caller's object is left as it is
 
     with transaction.atomic():
         copy = _copied(program, user=user, reason=reason, archived_on=archived_on, status=status, publish_at=None,
-                       links={"agreements": agreements})
-        section_ids = {}
-        for section in sections:
-            if section.parent_id is not None and section.parent_id not in section_ids:
-                continue  # its parent is not public: neither is it
-            original_pk = section.pk
-            section_ids[original_pk] = _copied(
-                section, user=user, reason=reason, program=copy, parent_id=section_ids.get(section.parent_id)
-            ).pk
+                       links=links)
         activity_ids = {}
-        for activity in activities:
-            if activity.section_id not in section_ids:
+        for block in blocks:
+            if not isinstance(block, Activity):
+                _copied(block, user=user, reason=reason, program=copy)
                 continue
-            themes, partners, original_pk = list(activity.themes.all()), list(activity.partners.all()), activity.pk
+            if block.printed_in_id is not None and block.printed_in_id not in activity_ids:
+                continue  # printed inside an activity that is not public: neither is it
+            themes, partners, original_pk = list(block.themes.all()), list(block.partners.all()), block.pk
             new = _copied(
-                activity, user=user, reason=reason, program=copy, section_id=section_ids[activity.section_id],
-                printed_in_id=activity_ids.get(activity.printed_in_id), links={"themes": themes, "partners": partners},
+                block, user=user, reason=reason, program=copy, printed_in_id=activity_ids.get(block.printed_in_id),
+                links={"themes": themes, "partners": partners},
             )
             activity_ids[original_pk] = new.pk
         if user is not None:
@@ -277,24 +271,31 @@ def find_program(name, *, archived_on):
 
 def export_snapshot(program):
     """Exactly one version of a page as a natural-key fixture (a list of
-    records): the things it refers to first, then the page, its sections
-    (parents first) and its activities. load_snapshot reads it back."""
-    sections = list(program.sections.order_by("parent_id", "order", "pk"))  # top level (no parent) first
-    sections.sort(key=lambda section: section.parent_id is not None)
-    activities = list(program.activities.order_by("section__order", "order", "pk").prefetch_related("themes", "partners"))
+    records): the things it refers to first, then the page and its blocks in
+    order (an activity printed inside another after it). load_snapshot reads it back."""
+    blocks = []
+    for model in BLOCK_TYPES:
+        rows = model.objects.filter(program=program)
+        if model is Activity:
+            rows = rows.prefetch_related("themes", "partners")
+        blocks += rows
+    blocks.sort(key=lambda block: (isinstance(block, Activity) and block.printed_in_id is not None,
+                                   block.ordering, BLOCK_TYPES.index(type(block)), block.pk))
+    activities = [block for block in blocks if isinstance(block, Activity)]
     themes = {theme for activity in activities for theme in activity.themes.all()}
     partners = {partner for activity in activities for partner in activity.partners.all()}
-    partners |= set(Partner.objects.filter(slug__in=partner_slugs(
-        program.intro, *(section.intro for section in sections), *(activity.text for activity in activities)
-    )))
+    partners |= set(program.partners.all())
+    partners |= set(Partner.objects.filter(slug__in=partner_slugs(*(
+        value for block in blocks for value in selectors.block_texts(block)
+    ))))
+    contacts = {block.contact for block in blocks if getattr(block, "contact_id", None)}
     objects = [
         *sorted(themes, key=lambda theme: theme.slug),
         *sorted(partners, key=lambda partner: partner.slug),
         *program.agreements.order_by("slug"),
-        *([program.contact] if program.contact else []),
+        *sorted(contacts, key=lambda contact: contact.slug),
         program,
-        *sections,
-        *activities,
+        *blocks,
     ]
     return json.loads(
         serializers.serialize("json", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True)
@@ -408,7 +409,7 @@ class _Loader:
 
     def index(self, model):
         if model not in self.known:
-            # The required references, which natural keys are made of (a section's page).
+            # The required references, which natural keys are made of (a block's page).
             required = [f.name for f in model._meta.concrete_fields if f.many_to_one and not f.null]
             queryset = model._default_manager.select_related(*required) if required else model._default_manager.all()
             if model._meta.many_to_many:
@@ -506,7 +507,7 @@ class _Loader:
         self.compare_what_the_file_lacks()
         for where, instance, resolved in self.loaded:
             try:
-                # The required references (a page, a section) were found just now, and the
+                # The required references (a page) were found just now, and the
                 # constraints on them are natural keys, checked above (one record per key):
                 # asking the database again would cost three queries a record. The rows
                 # are inserted already, so they passed the database's own constraints,
@@ -525,16 +526,15 @@ class _Loader:
             )
 
     def compare_what_the_file_lacks(self):
-        """The sections and activities of the snapshots this file holds records
-        of that it does not hold: differences, or, with ``replace``, removed
-        (activities first, then subsections, then sections)."""
+        """The blocks (activities included) of the snapshots this file holds
+        records of that it does not hold: differences, or, with ``replace``,
+        removed (an activity printed inside another one before it)."""
         missing = []
         for snapshot in self.touched.values():
-            for model in (Activity, Section):
+            for model in BLOCK_TYPES:
                 stored = model.objects.filter(program=snapshot).select_related("program")
-                if model is Section:
-                    stored = stored.order_by(F("parent_id").asc(nulls_last=True), "order", "pk")
                 missing += [obj for obj in stored if (model, tuple(obj.natural_key())) not in self.seen]
+        missing.sort(key=lambda obj: (not (isinstance(obj, Activity) and obj.printed_in_id), obj.ordering, obj.pk))
         if not self.replace:
             for order, obj in enumerate(missing, start=len(self.loaded) + 1):
                 self.differ(order, (
@@ -542,19 +542,14 @@ class _Loader:
                     "is in the database but not in the file"
                 ))
             return
-        # A record the file keeps may not lean on one it drops: removing that one would take it along.
-        gone = {model: [obj.pk for obj in missing if type(obj) is model] for model in (Activity, Section)}
-        leaning = [
-            *Activity.objects.filter(Q(section__in=gone[Section]) | Q(printed_in__in=gone[Activity]))
-            .exclude(pk__in=gone[Activity]).select_related("program", "section", "printed_in"),
-            *Section.objects.filter(parent__in=gone[Section]).exclude(pk__in=gone[Section])
-            .select_related("program", "parent"),
-        ]
+        # An activity the file keeps may not be printed inside one it drops: removing that one would take it along.
+        gone = [obj.pk for obj in missing if isinstance(obj, Activity)]
+        leaning = list(
+            Activity.objects.filter(printed_in__in=gone).exclude(pk__in=gone).select_related("program", "printed_in")
+        )
         if leaning:
             obj = leaning[0]
-            target = obj.parent if isinstance(obj, Section) else (
-                obj.section if obj.section_id in gone[Section] else obj.printed_in
-            )
+            target = obj.printed_in
             raise SnapshotError(
                 f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' refers to "
                 f"{target._meta.label_lower} '{target.natural_key()[0]}' of {Snapshot.of(target.program)}, "

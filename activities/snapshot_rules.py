@@ -1,8 +1,8 @@
 """A dated snapshot is an archive: once made, nothing changes it.
 
-A snapshot is a page (Program) with ``archived_on`` set, its sections and
-activities, and their many-to-many rows (the page's agreements, the
-activities' themes and partners). This module refuses every write to one that
+A snapshot is a page (Program) with ``archived_on`` set, its blocks
+(activities included), and their many-to-many rows (the page's agreements
+and partners, the activities' themes and partners). This module refuses every write to one that
 goes through Django: a model's save() and delete() (the raw saves of
 ``loaddata`` included), the activities QuerySets' update() and bulk_create()
 (delete() asks each row's pre_delete), the links added or removed from either
@@ -142,38 +142,34 @@ def check(snapshots, what, using, hint=HINT):
 
 
 def _models():
-    from .models import Activity, Program, Section
+    from .models import BLOCK_TYPES, Program
 
-    return Program, Section, Activity
+    return Program, BLOCK_TYPES
 
 
-def _dated(using, *, programs=(), sections=()):
-    """The dated pages among ``programs`` and the pages of ``sections`` (ids or subqueries)."""
-    Program, _, _ = _models()
-    found = Program._base_manager.using(using).filter(archived_on__isnull=False)
-    found = found.filter(Q(pk__in=programs) | Q(sections__in=sections)).distinct()
+def _dated(using, *, programs=()):
+    """The dated pages among ``programs`` (ids or a subquery)."""
+    Program, _ = _models()
+    found = Program._base_manager.using(using).filter(archived_on__isnull=False, pk__in=programs)
     return [Snapshot(*row) for row in found.order_by("archived_on", "slug").values_list("slug", "archived_on", "title")]
 
 
 def _stored(queryset):
     """The snapshots the rows of ``queryset`` belong to as stored: a page is
-    its own; a section is its page's; an activity is its page's and its
-    section's page's (the page prints its sections' activities)."""
-    Program, _, Activity = _models()
+    its own; a block (an activity too) is its page's."""
+    Program, _ = _models()
     if queryset.model is Program:
         return _dated(queryset.db, programs=queryset.values("pk"))
-    sections = queryset.values("section_id") if queryset.model is Activity else ()
-    return _dated(queryset.db, programs=queryset.values("program_id"), sections=sections)
+    return _dated(queryset.db, programs=queryset.values("program_id"))
 
 
 def _of_values(model, objs, using):
     """The snapshots unsaved rows would belong to."""
-    Program, _, Activity = _models()
+    Program, _ = _models()
     if model is Program:
         return [Snapshot(obj.slug, _date(obj.archived_on), obj.title) for obj in objs if obj.archived_on]
     programs = [obj.program_id for obj in objs if obj.program_id is not None]
-    sections = [obj.section_id for obj in objs if obj.section_id is not None] if model is Activity else []
-    return _dated(using, programs=programs, sections=sections) if programs or sections else []
+    return _dated(using, programs=programs) if programs else []
 
 
 def _id(value):
@@ -182,7 +178,7 @@ def _id(value):
 
 def _date(value):
     """A page's date as a date, however it was given ("2021-01-19" too)."""
-    Program, _, _ = _models()
+    Program, _ = _models()
     return Program._meta.get_field("archived_on").to_python(value)
 
 
@@ -200,7 +196,7 @@ def _unchanged(model, instance, using):
 
 def check_update(queryset, changes):
     """update() of ``queryset`` with ``changes``: neither the rows nor where they go may be in a snapshot."""
-    Program, _, Activity = _models()
+    Program, _ = _models()
     using = queryset._db or router.db_for_write(queryset.model)
     queryset = queryset.using(using)
     what = f"update {queryset.model._meta.verbose_name_plural}"
@@ -210,12 +206,10 @@ def check_update(queryset, changes):
         # Dating live pages would make snapshots without freeze_snapshot.
         rows = queryset.values_list("slug", "title")
         check([Snapshot(slug, _date(archived_on), title) for slug, title in rows], what, using)
-    targets = {"programs": [_id(changes[name]) for name in ("program", "program_id") if name in changes]}
-    if queryset.model is Activity:
-        targets["sections"] = [_id(changes[name]) for name in ("section", "section_id") if name in changes]
-    targets = {name: [pk for pk in pks if isinstance(pk, (int, str))] for name, pks in targets.items()}
-    if any(targets.values()):
-        check(_dated(using, **targets), what, using)
+    targets = [_id(changes[name]) for name in ("program", "program_id") if name in changes]
+    targets = [pk for pk in targets if isinstance(pk, (int, str))]
+    if targets:
+        check(_dated(using, programs=targets), what, using)
 
 
 def check_new_rows(model, objs, using):
@@ -227,7 +221,7 @@ def check_new_rows(model, objs, using):
 
 
 def _check_save(sender, instance, raw, using, **kwargs):
-    Program, _, _ = _models()
+    Program, _ = _models()
     stored = _stored(sender._base_manager.using(using).filter(pk=instance.pk)) if instance.pk is not None else []
     keys = {snapshot.key for snapshot in stored}
     snapshots = [*stored, *(s for s in _of_values(sender, [instance], using) if s.key not in keys)]
@@ -258,7 +252,7 @@ def _begins_snapshot(page, using):
     """loaddata of a fixture whose page date is not in the database: the
     records of the snapshot it creates may be written until its transaction ends."""
     connection = connections[using]
-    Program, _, _ = _models()
+    Program, _ = _models()
     archived_on = _date(page.archived_on)
     if not connection.atomic_blocks or Program._base_manager.using(using).filter(
         slug=page.slug, archived_on=archived_on
@@ -302,15 +296,15 @@ def _links_checker(field):
 # Records that snapshots use without owning them, and how a page reaches each.
 SHARED = {
     "activities.theme": ["activities__themes"],
-    "partners.partner": ["activities__partners"],
+    "partners.partner": ["activities__partners", "partners"],
     "partners.agreement": ["agreements"],
-    "partners.contact": ["contact"],
+    "partners.contact": ["pagecontact_blocks__contact"],
 }
 
 
 def snapshots_using(obj, using=DEFAULT_DB_ALIAS):
     """The dated snapshots that use ``obj`` (a theme, partner, agreement or contact)."""
-    Program, _, _ = _models()
+    Program, _ = _models()
     paths = SHARED[obj._meta.label_lower]
     pages = Program._base_manager.using(using).filter(archived_on__isnull=False)
     pages = pages.filter(functools.reduce(operator.or_, (Q(**{path: obj}) for path in paths))).distinct()
@@ -328,13 +322,13 @@ def connect():
     """Connects the handlers (ActivitiesConfig.ready)."""
     from partners.models import Agreement, Contact, Partner
 
-    from .models import Activity, Program, Section, Theme
+    from .models import BLOCK_TYPES, Activity, Program, Theme
 
-    for model in (Program, Section, Activity):
+    for model in (Program, *BLOCK_TYPES):
         pre_save.connect(_check_save, sender=model, dispatch_uid=f"snapshot-save-{model._meta.label_lower}")
         pre_delete.connect(_check_delete, sender=model, dispatch_uid=f"snapshot-delete-{model._meta.label_lower}")
-    for field in (Program._meta.get_field("agreements"), Activity._meta.get_field("themes"),
-                  Activity._meta.get_field("partners")):
+    for field in (Program._meta.get_field("agreements"), Program._meta.get_field("partners"),
+                  Activity._meta.get_field("themes"), Activity._meta.get_field("partners")):
         m2m_changed.connect(_links_checker(field), sender=field.remote_field.through, weak=False,
                             dispatch_uid=f"snapshot-links-{field.model._meta.label_lower}-{field.name}")
     for model in (Theme, Partner, Agreement, Contact):

@@ -3,6 +3,7 @@ import re
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
@@ -39,6 +40,8 @@ class ProgramDetailView(PreviewMixin, TemplateView):
         if program is None:
             raise Http404("No published page at this address.")
         page = selectors.program_page(program, drafts=self.preview)
+        # A snapshot at its /archive/ address is printed as it was: its dates link nowhere.
+        activity_list_url = None if self.at_archive_address else reverse("activity:list")
         return super().get_context_data(
             at_archive_address=self.at_archive_address,
             # A snapshot at its archive address links to the current version,
@@ -46,13 +49,12 @@ class ProgramDetailView(PreviewMixin, TemplateView):
             current_version_url=program.page_url if self.at_archive_address and program != versions[0] else "",
             versions=versions,
             program=program,
-            sections=page.sections,
-            partners_by_slug=page.partners_by_slug,
+            body=page.body(activity_list_url=activity_list_url),
             not_public=page.not_public,
             years=page.years,
             themes=page.themes,
             archived_on=program.archived_on,
-            meta_description=program.meta_description or summary(program.intro),
+            meta_description=program.meta_description or summary(page.opening_text),
             **kwargs,
         )
 
@@ -263,7 +265,7 @@ class ActivityDetailView(PreviewMixin, DetailView):
             Activity.objects.order_by(F("program__archived_on").desc(nulls_first=True))
             if self.preview else Activity.objects.current()
         )
-        return activities.select_related("program", "section").prefetch_related("themes", "partners")
+        return activities.select_related("program").prefetch_related("themes", "partners")
 
     def get_object(self, queryset=None):
         activity = self.get_queryset().filter(slug=self.kwargs["slug"]).first()

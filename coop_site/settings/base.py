@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "crispy_forms",
     "simple_history",
+    "content_editor",
     "axes",
     "coop_site.apps.CoopSiteConfig",
     "partners",
