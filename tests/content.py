@@ -15,7 +15,7 @@ def dated(records, date):
         fields = record["fields"]
         if record["model"] == "activities.program":
             fields["archived_on"] = date
-        for name in ("program", "section", "parent", "printed_in"):
+        for name in ("program", "printed_in"):
             if isinstance(fields.get(name), list):
                 fields[name] = [*fields[name][:-1], date]
     return records
@@ -35,3 +35,27 @@ def load_peru_as_live_version():
     with no snapshot date."""
     with tempfile.TemporaryDirectory() as folder:
         call_command("load_snapshot", str(live_version_fixture(folder)), stdout=io.StringIO())
+
+
+def past_activities_place(program):
+    """Where an activity added to the Peru page's "Past Activities" list goes:
+    the ``ordering`` of its last item (those of one ordering are printed in
+    the order they were added)."""
+    from activities.models import Activity, Heading
+
+    after = Heading.objects.get(program=program, anchor="agreements").ordering
+    return Activity.objects.filter(program=program, ordering__lt=after).order_by("-ordering")[0].ordering
+
+
+def past_activities(program, count, *, slug="extra", **fields):
+    """``count`` unsaved published activities of ``program`` printed at the end of
+    its "Past Activities" list, for bulk_create()."""
+    from activities.models import Activity
+
+    ordering = past_activities_place(program)
+    fields = {"status": "published", "display": "bulleted", **fields}
+    text = fields.pop("text", "Extra activity {n}.")
+    return [
+        Activity(program=program, ordering=ordering, slug=f"{slug}-{n}", text=text.format(n=n), **fields)
+        for n in range(count)
+    ]
