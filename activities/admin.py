@@ -1,5 +1,6 @@
 from content_editor.admin import ContentEditor, ContentEditorInline
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.middleware.csp import get_nonce
@@ -23,6 +24,7 @@ from coop_site.publishing import publish_permission
 from . import selectors, services, snapshot_rules
 from .forms import VersionCompareForm, version_name, version_order
 from .models import (
+    BLOCK_TYPES,
     Activity,
     AgreementList,
     Heading,
@@ -105,11 +107,16 @@ class SnapshotInline(SnapshotReadOnly):
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and not (obj and self.in_snapshot(obj))
 
+    def has_delete_permission(self, request, obj=None):
+        # A snapshot's parts go with the whole snapshot only, never from its form.
+        return super().has_delete_permission(request, obj) and not (obj and self.in_snapshot(obj))
+
 
 class BlockInline(SnapshotInline, RevisedInline, ContentEditorInline):
     """A kind of block in the page's body (django-content-editor's inline)."""
 
     fk_name = "program"
+    view_on_site = False  # a block's address is its page's, this form's own "View on site"
 
 
 def block_inline(model, fields, **options):
@@ -137,6 +144,13 @@ class ActivityBlockInline(SnapshotInline, PublishableInline, ContentEditorInline
             kwargs["queryset"] = Activity.objects.filter(program_id=program_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "printed_in" and formfield is not None:
+            # It names an activity of this page: one made in a popup would be on a page of its own choosing.
+            formfield.widget.can_add_related = False
+        return formfield
+
 
 BLOCK_INLINES = [
     block_inline(Heading, [("level", "anchor"), "text"], prepopulated_fields={"anchor": ["text"]}),
@@ -149,6 +163,24 @@ BLOCK_INLINES = [
     block_inline(PageContact, ["lead", "contact"], autocomplete_fields=["contact"]),
     block_inline(TopOfPage, []),
 ]
+
+
+class BlockAdminFormSet(helpers.InlineAdminFormSet):
+    """A kind of block as the page's form shows it. Shown read-only (a
+    snapshot's), each block still carries its place, region and ordering, as
+    hidden inputs: the block editor's script reads them to show the body in
+    order (the form is not saved: a read-only form has no save button, and
+    its page refuses a save)."""
+
+    PLACE = ("region", "ordering")
+
+    def __iter__(self):
+        for inline_admin_form in super().__iter__():
+            if not self.has_change_permission:
+                inline_admin_form.readonly_fields = [
+                    name for name in inline_admin_form.readonly_fields if name not in self.PLACE
+                ]
+            yield inline_admin_form
 
 
 def page_version(program):
@@ -185,6 +217,13 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin, ContentEditor):
         )
         return response
 
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_admin_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_admin_formset in inline_admin_formsets:
+            if isinstance(inline_admin_formset.opts, ContentEditorInline):
+                inline_admin_formset.__class__ = BlockAdminFormSet
+        return inline_admin_formsets
+
     def get_readonly_fields(self, request, obj=None):
         # A version's date is what it is; dated versions come only from snapshot_selected
         # (freeze_snapshot) or load_snapshot, whole.
@@ -205,7 +244,7 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin, ContentEditor):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         if self.has_publish_permission(request) and all(program.archived_on for program in objs):
             # The parts of a snapshot are read-only on their own, but go with it.
-            perms_needed -= {model._meta.verbose_name for model in (*[Heading, RichText, ItemList, LinkList, AgreementList, PartnerList, PageContact, TopOfPage], Activity)}
+            perms_needed -= {model._meta.verbose_name for model in BLOCK_TYPES}
         return deleted, counts, perms_needed, protected
 
     @admin.display(description="version", ordering="archived_on")

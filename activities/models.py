@@ -489,9 +489,10 @@ class Activity(Publishable, Block):
         if self.slug == "feed" or self.slug.isdigit():
             # /activities/feed/ and /activities/<year>/ are listings, not activities.
             errors["slug"] = "This address is taken by a listing: choose another slug."
-        elif self.program_id and self.slug:
+        elif self.slug and (self.program_id or Activity.program.is_cached(self)):
             # /activities/<slug>/ names one activity of the current versions:
-            # versions of the same page share slugs, other pages may not.
+            # versions of the same page share slugs, other pages may not. (A
+            # page being added in the same form is not saved yet, but known.)
             pages = Activity.objects.filter(slug=self.slug).values_list("program__slug", flat=True)
             if any(page != self.program.slug for page in pages):
                 errors["slug"] = "Another page has an activity with this slug: choose another."

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import model_ngettext, unquote
-from django.contrib.admin.widgets import AdminURLFieldWidget
+from django.contrib.admin.widgets import AdminURLFieldWidget, AutocompleteMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
@@ -119,7 +119,8 @@ class ContentAdmin(SimpleHistoryAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":
             self.warn_of_unsafe_links(request, context, obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        # By keyword: django-content-editor's ContentEditor takes them so.
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def warn_of_unsafe_links(self, request, context, obj):
         """Links stored by a way in that skips the form's checks, that the
@@ -360,16 +361,16 @@ class RevisedInline(admin.options.InlineModelAdmin):
     def get_fieldsets(self, request, obj=None):
         return with_revisions(super().get_fieldsets(request, obj), include=self.has_change_permission(request, obj))
 
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["help_texts"] = {**help_texts_as_written(self.model), **kwargs.get("help_texts", {})}
+        return super().get_formset(request, obj, **kwargs)
+
 
 class PublishableInline(PublishingMixin, RevisedInline):
     """Base for the inlines of publishable items (use with Tabular/StackedInline).
 
     Each row's select lists take their choices from one query for the whole
     page, not one per row."""
-
-    def get_formset(self, request, obj=None, **kwargs):
-        kwargs["help_texts"] = {**help_texts_as_written(self.model), **kwargs.get("help_texts", {})}
-        return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return _with_fixed_choices(super().formfield_for_foreignkey(db_field, request, **kwargs))
@@ -379,6 +380,9 @@ class PublishableInline(PublishingMixin, RevisedInline):
 
 
 def _with_fixed_choices(formfield):
+    widget = getattr(formfield, "widget", None)
+    if isinstance(getattr(widget, "widget", widget), AutocompleteMixin):
+        return formfield  # it looks up only the chosen ones, by its queryset
     if formfield is not None and hasattr(formfield, "queryset"):
         formfield.choices = list(formfield.choices)
     return formfield

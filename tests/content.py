@@ -59,3 +59,18 @@ def past_activities(program, count, *, slug="extra", **fields):
         Activity(program=program, ordering=ordering, slug=f"{slug}-{n}", text=text.format(n=n), **fields)
         for n in range(count)
     ]
+
+
+# Two activities of the Peru page that tests change.
+RAURA = "peru-2020-03-raura-mine-inspections-webinar"
+LITTER = "peru-2016-09-marine-litter-pilot"
+
+
+def staff_user(name, *groups):
+    """A staff member of ``groups`` (Editors, Publishers)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(name, f"{name}@example.gov", "a long passphrase", is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user

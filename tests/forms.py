@@ -69,3 +69,17 @@ def confirm(client, url, confirmation, form_id="publication-confirmation", **cha
     data = admin_form_data(confirmation.content.decode(), form_id)
     data.update(changes)
     return client.post(url, data, follow=True)
+
+
+def add_row(data, prefix, **fields):
+    """A new row in the inline ``prefix`` of a form's ``data``, as its "add" button makes one; its index."""
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data.update({f"{prefix}-{index}-{name}": value for name, value in fields.items()})
+    return index
+
+
+def row_of(data, prefix, obj):
+    """The index of ``obj``'s row in the inline ``prefix`` of a form's ``data``."""
+    return next(int(key.split("-")[1]) for key, value in data.items()
+                if key.startswith(f"{prefix}-") and key.endswith("-id") and value == str(obj.pk))

@@ -88,11 +88,17 @@ MIDDLEWARE = [
 ]
 
 # Headers on every response, pages and static files alike. No inline script
-# or style anywhere, so the policy needs no 'unsafe-inline'.
+# or style anywhere, so the policy needs no 'unsafe-inline'. The page form's
+# block editor (django-content-editor) has two exceptions, each allowed alone:
+# its import map, an inline script, runs by the request's nonce (which is in
+# the header only on a response that used it, so public pages and the page
+# cache never carry one); the <style> its script adds (labels, as "(Hide)") by
+# the hash of its text, as the editor writes it for this site's one region.
+BLOCK_EDITOR_STYLE = "'sha256-N1v+9oYdxeZd/nv2iKYNMLWqP5BlGZff7wM0R1mK4ws='"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, BLOCK_EDITOR_STYLE],
     "img-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],

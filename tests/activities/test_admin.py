@@ -1,13 +1,38 @@
+import io
+import json
+import re
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from activities.models import Activity, Program, Section, Theme
+from activities.models import Activity, Heading, LinkList, Program, RichText, Theme
 from partners.models import Agreement, Contact, Partner
-from tests.content import load_peru_as_live_version
-from tests.forms import admin_form_data
-from tests.html import PERU_PAGE
+from tests.content import load_peru_as_live_version, staff_user
+from tests.forms import add_row, admin_form_data, row_of
+from tests.html import PERU_PAGE, SNAPSHOT, Page
+
+BLOCK_PREFIXES = [
+    "heading_blocks", "richtext_blocks", "itemlist_blocks", "activities", "linklist_blocks",
+    "agreementlist_blocks", "partnerlist_blocks", "pagecontact_blocks", "topofpage_blocks",
+]
+
+
+def change_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def block_editor(html):
+    """What the page form's block editor (django-content-editor) is told: its kinds of block, and whether it may change them."""
+    found = re.search(r'<script id="content-editor-context"[^>]*>(.*?)</script>', html, re.S)
+    return json.loads(found[1])
+
+
+def printed(html, *texts):
+    """Where each of ``texts`` is printed in the page's main part (-1: not printed)."""
+    main = " ".join(Page(html[html.index("<main") : html.index("</main>")]).blocks)
+    return [main.find(text) for text in texts]
 
 
 class AdminTests(TestCase):
@@ -20,7 +45,7 @@ class AdminTests(TestCase):
         self.client.force_login(self.editor)
 
     def change_url(self, obj):
-        return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+        return change_url(obj)
 
     def submit_change_form(self, obj, **changes):
         url = self.change_url(obj)
@@ -30,10 +55,16 @@ class AdminTests(TestCase):
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
 
-    def test_editing_the_intro_shows_on_the_page_at_once(self):
+    def test_editing_a_text_on_the_pages_form_shows_on_the_page_at_once(self):
         program = Program.objects.get()
-        self.submit_change_form(program, intro="A new introduction, written by staff.")
-        self.assertContains(self.client.get(PERU_PAGE), "A new introduction, written by staff.")
+        opening = RichText.objects.get(program=program, ordering=10)
+        url = self.change_url(program)
+        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
+        data[f"richtext_blocks-{row_of(data, 'richtext_blocks', opening)}-text"] = "A new opening, written by staff."
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        response = self.client.get(PERU_PAGE)
+        self.assertContains(response, "A new opening, written by staff.")
+        self.assertNotContains(response, "entered into force in February 2009")
 
     def test_editing_an_activity_shows_on_the_page_at_once(self):
         activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
@@ -42,28 +73,57 @@ class AdminTests(TestCase):
         self.assertContains(response, "September 2016</a>: Pilot project, corrected by staff.")
         self.assertNotContains(response, "Trash Free Waters")
 
-    def test_program_page_edits_its_sections_and_activities_inline(self):
+    def test_the_pages_form_edits_its_blocks_of_every_kind(self):
         program = Program.objects.get()
         html = self.client.get(self.change_url(program)).content.decode()
-        self.assertIn('name="sections-TOTAL_FORMS" value="8"', html)
-        self.assertIn('name="activities-TOTAL_FORMS" value="17"', html)
-        self.assertIn('name="sections-0-order"', html)
+        for prefix, count in (("heading_blocks", 7), ("richtext_blocks", 5), ("activities", 17),
+                              ("linklist_blocks", 1), ("pagecontact_blocks", 1), ("topofpage_blocks", 4)):
+            self.assertIn(f'name="{prefix}-TOTAL_FORMS" value="{count}"', html)
+        self.assertIn('name="heading_blocks-0-ordering"', html)
+        self.assertIn('name="activities-0-ordering"', html)
+        editor = block_editor(html)
+        self.assertEqual([plugin["prefix"] for plugin in editor["plugins"]], BLOCK_PREFIXES)
+        self.assertTrue(editor["allowChange"])
+        self.assertEqual({plugin["regions"] for plugin in editor["plugins"]}, {None}, "each kind may be added")
         self.assertIn("View on site", html)
 
-    def test_reordering_activities_inline_reorders_the_page(self):
-        section = Section.objects.get(anchor="megacities-partnership")
-        first, second, third = section.activities.order_by("order")
-        url = self.change_url(section)
-        data = admin_form_data(self.client.get(url).content.decode(), "section_form")
-        orders = {data[f"activities-{i}-id"]: i for i in range(3)}
-        data[f"activities-{orders[str(first.pk)]}-order"] = "99"
+    def test_the_add_form_offers_every_kind_of_block(self):
+        html = self.client.get(reverse("admin:activities_program_add")).content.decode()
+        editor = block_editor(html)
+        self.assertEqual([plugin["prefix"] for plugin in editor["plugins"]], BLOCK_PREFIXES)
+        self.assertTrue(editor["allowChange"])
+        self.assertIn('name="heading_blocks-TOTAL_FORMS" value="0"', html)
+        self.assertIn('id="heading_blocks-empty"', html, "the form a new heading is made from")
+
+    def test_reordering_two_blocks_by_their_ordering_fields_changes_the_printed_order(self):
+        program = Program.objects.get()
+        opening = RichText.objects.get(program=program, ordering=10)
+        explore = LinkList.objects.get(program=program, ordering=20)
+        html = self.client.get(PERU_PAGE).content.decode()
+        text, links = printed(html, "The U.S.-Peru Trade Promotion Agreement", "Explore our work with Peru:")
+        self.assertLess(text, links)
+        url = self.change_url(program)
+        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
+        data[f"richtext_blocks-{row_of(data, 'richtext_blocks', opening)}-ordering"] = "20"
+        data[f"linklist_blocks-{row_of(data, 'linklist_blocks', explore)}-ordering"] = "10"
         self.assertEqual(self.client.post(url, data).status_code, 302)
         html = self.client.get(PERU_PAGE).content.decode()
-        self.assertLess(html.index(f'id="{second.slug}"'), html.index(f'id="{third.slug}"'))
-        self.assertLess(html.index(f'id="{third.slug}"'), html.index(f'id="{first.slug}"'))
+        text, links = printed(html, "The U.S.-Peru Trade Promotion Agreement", "Explore our work with Peru:")
+        self.assertLess(links, text)
+        self.assertNotEqual(text, -1)
+
+    def test_a_block_deleted_on_the_pages_form_leaves_the_page(self):
+        program = Program.objects.get()
+        heading = Heading.objects.get(program=program, anchor="learn-more")
+        url = self.change_url(program)
+        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
+        data[f"heading_blocks-{row_of(data, 'heading_blocks', heading)}-DELETE"] = "on"
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        self.assertFalse(Heading.objects.filter(pk=heading.pk).exists())
+        self.assertNotContains(self.client.get(PERU_PAGE), "Learn More About Peru")
 
     def test_changelists_search_and_filter_with_counts(self):
-        for model in (Program, Section, Activity, Theme, Partner, Agreement, Contact):
+        for model in (Program, Activity, Theme, Partner, Agreement, Contact):
             url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
             self.assertEqual(self.client.get(url).status_code, 200, url)
         url = reverse("admin:activities_activity_changelist")
@@ -77,7 +137,7 @@ class AdminTests(TestCase):
         response = self.client.get(self.change_url(partner))
         self.assertContains(response, "Reconstructed after the archive")
         self.assertContains(response, "the link&#x27;s address was lost")
-        changelist = self.client.get(reverse("admin:activities_section_changelist"))
+        changelist = self.client.get(reverse("admin:activities_activity_changelist"))
         self.assertContains(changelist, "Reconstructed after the archive")
 
     def test_autocomplete_for_themes_and_partners(self):
@@ -152,3 +212,103 @@ class AdminTests(TestCase):
         page = self.client.get(PERU_PAGE)
         self.assertContains(page, "Pilot with the agency.")
         self.assertNotContains(page, "evil.example")
+
+
+class OneFormToBuildAPageTests(TestCase):
+    """An editor builds a page, body and all, in the page's add form."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+        cls.editor = staff_user("editor", "Editors")
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+        self.url = reverse("admin:activities_program_add")
+        self.data = admin_form_data(self.client.get(self.url).content.decode(), "program_form")
+        self.data.update(title="EPA Collaboration with Chile", slug="epa-collaboration-chile", kind="country",
+                         country="Chile")
+
+    def test_a_page_with_a_heading_a_text_two_activities_and_a_contact_in_one_post(self):
+        contact = Contact.objects.get()
+        mercury = Theme.objects.get(slug="mercury")
+        # Each kind in its own inline; the orderings, as the block editor sets them, say the order.
+        add_row(self.data, "pagecontact_blocks", region="main", ordering="50", contact=str(contact.pk),
+                lead="For more on EPA's work with Chile, contact:")
+        add_row(self.data, "activities", region="main", ordering="40", display="bulleted", date="2020-05-01",
+                date_prefix="on", slug="chile-2020-05-air-quality-workshop", text="Air quality workshop in Santiago.",
+                themes=[str(mercury.pk)])
+        add_row(self.data, "activities", region="main", ordering="30", display="bulleted", date="2021-02-01",
+                date_prefix="on", slug="chile-2021-02-mercury-training", text="Mercury monitoring training.")
+        add_row(self.data, "richtext_blocks", region="main", ordering="20", text="EPA and Chile work together.")
+        add_row(self.data, "heading_blocks", region="main", ordering="10", level="2", anchor="activities",
+                text="Activities")
+        response = self.client.post(self.url, self.data)
+        self.assertEqual(response.status_code, 302, re.findall(r'class="errorlist[^>]*>(.*?)</ul>',
+                                                               response.content.decode(), re.S))
+
+        program = Program.objects.get(slug="epa-collaboration-chile")
+        self.assertEqual((program.status, program.activities.count()), ("draft", 2))
+        self.assertEqual(set(program.activities.values_list("status", flat=True)), {"draft"}, "an editor's drafts")
+        self.assertEqual(list(Activity.objects.get(slug="chile-2020-05-air-quality-workshop").themes.all()), [mercury])
+        page = self.client.get(program.page_url)  # the editor's preview
+        self.assertEqual(page.status_code, 200)
+        places = printed(page.content.decode(), "Activities", "EPA and Chile work together.",
+                         "Mercury monitoring training.", "Air quality workshop in Santiago.",
+                         "For more on EPA's work with Chile, contact:", contact.name)
+        self.assertNotIn(-1, places, places)
+        self.assertEqual(places, sorted(places), "printed in the order the form gave them")
+
+    def test_an_activity_slug_another_page_has_is_refused_on_the_add_form_too(self):
+        add_row(self.data, "activities", region="main", ordering="10", display="bulleted",
+                slug="peru-2016-09-marine-litter-pilot", text="A copy.")
+        response = self.client.post(self.url, self.data)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Another page has an activity with this slug: choose another.")
+        self.assertFalse(Program.objects.filter(slug="epa-collaboration-chile").exists())
+
+    def test_themes_and_partners_can_be_added_from_the_form_in_a_popup(self):
+        html = self.client.get(self.url).content.decode()
+        for field in ("agreements", "partners", "activities-__prefix__-themes", "activities-__prefix__-partners",
+                      "pagecontact_blocks-__prefix__-contact"):
+            with self.subTest(field=field):
+                link = re.search(rf'<a [^>]*id="add_id_{field}"[^>]*href="(/admin/[^"]*/add/\?_to_field=id&amp;_popup=1)', html)
+                self.assertIsNotNone(link, "a “+” that opens the related record's add form in a popup")
+        self.assertIsNotNone(re.search(r'<select name="activities-__prefix__-themes"[^>]*class="admin-autocomplete"', html))
+        self.assertNotIn('id="add_id_activities-__prefix__-printed_in"', html, "it names an activity of this page")
+        # The popup's form, saved, hands the new theme back to the page's form.
+        response = self.client.post(reverse("admin:activities_theme_add") + "?_to_field=id&_popup=1",
+                                    {"name": "Plastics", "slug": "plastics", "_popup": "1", "_to_field": "id"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'id="django-admin-popup-response-constants"')
+        self.assertContains(response, "Plastics")
+        self.assertTrue(Theme.objects.filter(slug="plastics").exists())
+
+
+class SnapshotFormTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
+        cls.snapshot = Program.objects.get()
+
+    def test_a_snapshots_form_shows_its_blocks_read_only(self):
+        heading = Heading.objects.get(program=self.snapshot, anchor="past-activities")
+        for group in ("Editors", "Publishers"):
+            with self.subTest(group=group):
+                self.client.force_login(staff_user(group.lower(), group))
+                html = self.client.get(change_url(self.snapshot)).content.decode()
+                self.assertIn("Past Activities", html)
+                self.assertIn('name="heading_blocks-TOTAL_FORMS" value="7"', html)
+                fields = admin_form_data(html, "program_form")
+                # No block's content is an input: only which it is and where it stands, for the editor's
+                # script to show them in order.
+                self.assertEqual({name.split("-")[-1] for name in fields if re.match(r"\w+-\d+-", name)},
+                                 {"id", "program", "region", "ordering"})
+                self.assertNotIn("DELETE", html)
+                self.assertNotIn("-__prefix__-", html, "no form for a new block")
+                editor = block_editor(html)
+                self.assertFalse(editor["allowChange"])
+                self.assertEqual({tuple(plugin["regions"]) for plugin in editor["plugins"]}, {("_adding_not_allowed",)})
+                data = {**fields, f"heading_blocks-{row_of(fields, 'heading_blocks', heading)}-text": "Changed"}
+                self.assertEqual(self.client.post(change_url(self.snapshot), data).status_code, 403)
+                self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Past Activities")
