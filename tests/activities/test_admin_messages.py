@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import services
-from activities.models import Activity, Program, Section
-from tests.activities.test_publishing import LITTER, RAURA, staff_user
-from tests.content import load_peru_as_live_version
-from tests.forms import admin_action, admin_form_data, confirm
+from activities.models import Activity, Heading, Program
+from tests.content import LITTER, RAURA, load_peru_as_live_version, staff_user
+from tests.forms import add_row, admin_action, admin_form_data, confirm, row_of
 from tests.html import PERU_PAGE, SNAPSHOT, Page
 
 
@@ -43,6 +42,12 @@ class LiveVersionTestCase(TestCase):
         data.update(changes)
         return self.client.post(url, data, follow=True)
 
+    def page_form(self, user):
+        """The page's form as ``user``'s browser shows it: its URL and data."""
+        url = change_url(self.program)
+        self.client.force_login(user)
+        return url, admin_form_data(self.client.get(url).content.decode(), "program_form")
+
     def errors(self, response):
         return [Page(item).blocks[0] for item in
                 re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)]
@@ -58,13 +63,8 @@ class ActivityDateTests(LiveVersionTestCase):
         self.assertContains(self.client.get(PERU_PAGE), "November 2019")
 
     def test_on_the_pages_form_too(self):
-        url = change_url(self.program)
-        self.client.force_login(self.editor)
-        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
-        row = next(key.split("-")[1] for key, value in data.items()
-                   if key.startswith("activities-") and key.endswith("-id")
-                   and value == str(Activity.objects.get(slug=LITTER).pk))
-        data[f"activities-{row}-date"] = "2019-11-30"
+        url, data = self.page_form(self.editor)
+        data[f"activities-{row_of(data, 'activities', Activity.objects.get(slug=LITTER))}-date"] = "2019-11-30"
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 302, self.errors(response))
         self.assertEqual(Activity.objects.get(slug=LITTER).date, datetime.date(2019, 11, 1))
@@ -73,31 +73,39 @@ class ActivityDateTests(LiveVersionTestCase):
 class ConstraintInWordsTests(LiveVersionTestCase):
     def test_a_second_live_version_of_a_page_is_refused_in_words(self):
         response = self.submit(reverse("admin:activities_program_add"), "program_form", self.editor,
-                               title="Peru again", slug=self.program.slug, country="Peru", intro="Intro.")
+                               title="Peru again", slug=self.program.slug, country="Peru")
         self.assertEqual(self.errors(response), ["This page already has a live version: edit that one."])
         self.assertEqual(Program.objects.count(), 1)
 
-    def test_a_slug_taken_on_the_page_is_refused_in_words_from_a_sections_form(self):
-        section = Section.objects.get(anchor="megacities-partnership")
-        url = change_url(section)
-        self.client.force_login(self.editor)
-        data = admin_form_data(self.client.get(url).content.decode(), "section_form")
-        row = int(data["activities-TOTAL_FORMS"])
-        data.update({"activities-TOTAL_FORMS": str(row + 1), f"activities-{row}-slug": LITTER,
-                     f"activities-{row}-text": "A new one.", f"activities-{row}-order": "9"})
+    def test_a_slug_taken_on_the_page_is_refused_in_words_from_the_pages_form(self):
+        url, data = self.page_form(self.editor)
+        add_row(data, "activities", region="main", ordering="145", display="bulleted", slug=LITTER, text="A new one.")
         response = self.client.post(url, data)
         self.assertEqual(self.errors(response), ["Another activity of this page has this slug: choose another."])
         self.assertEqual(Activity.objects.filter(slug=LITTER).count(), 1)
 
-    def test_a_section_anchor_taken_on_the_page_is_refused_in_words(self):
-        section = Section.objects.get(anchor="megacities-partnership")
-        response = self.submit(change_url(section), "section_form", self.editor, anchor="past-activities")
-        self.assertEqual(self.errors(response), ["Another section of this page has this anchor: choose another."])
+    def test_a_heading_anchor_taken_on_the_page_is_refused_in_words(self):
+        url, data = self.page_form(self.editor)
+        heading = Heading.objects.get(anchor="megacities-partnership")
+        data[f"heading_blocks-{row_of(data, 'heading_blocks', heading)}-anchor"] = "past-activities"
+        response = self.client.post(url, data)
+        self.assertEqual(self.errors(response), ["Another heading of this page has this anchor: choose another."])
+        self.assertEqual(Heading.objects.get(pk=heading.pk).anchor, "megacities-partnership")
 
-    def test_a_section_cannot_be_its_own_parent(self):
-        section = Section.objects.get(anchor="past-activities")
-        response = self.submit(change_url(section), "section_form", self.editor, parent=str(section.pk))
-        self.assertEqual(self.errors(response), ["A section cannot be inside itself: choose another parent."])
+    def test_a_new_heading_with_a_taken_anchor_is_refused_in_words_too(self):
+        url, data = self.page_form(self.editor)
+        add_row(data, "heading_blocks", region="main", ordering="335", level="2", text="Past", anchor="past-activities")
+        response = self.client.post(url, data)
+        self.assertEqual(self.errors(response), ["Another heading of this page has this anchor: choose another."])
+        self.assertEqual(Heading.objects.filter(anchor="past-activities").count(), 1)
+
+    def test_an_activity_cannot_be_printed_inside_itself(self):
+        url, data = self.page_form(self.editor)
+        litter = Activity.objects.get(slug=LITTER)
+        data[f"activities-{row_of(data, 'activities', litter)}-printed_in"] = str(litter.pk)
+        response = self.client.post(url, data)
+        self.assertEqual(self.errors(response), ["An activity cannot be printed inside itself."])
+        self.assertIsNone(Activity.objects.get(pk=litter.pk).printed_in)
 
 
 class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
@@ -120,36 +128,23 @@ class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
         ])
         self.assertEqual(self.client.get(f"/activities/{LITTER}/").status_code, 200, "staff preview")
 
-    def test_each_part_that_holds_it_back_is_named(self):
-        Section.objects.filter(anchor="past-activities").update(status="draft")
+    def test_a_scheduled_page_is_named_with_its_time_for_each_activity(self):
         when = timezone.now() + datetime.timedelta(days=2)
         Program.objects.update(publish_at=when)
         Activity.objects.filter(slug__in=[RAURA, LITTER]).update(status="draft")
         litter, raura = Activity.objects.get(slug=LITTER), Activity.objects.get(slug=RAURA)
         notes = messages_of(self.publish(Activity, litter, raura))[1:]
-        section = litter.section
-        self.assertEqual(notes, [
-            (f"Published “{raura}”, but it is not on the public site: its page “EPA Collaboration with Peru (live)” "
-             f"is scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.", [change_url(self.program)]),
-            (f"Published “{litter}”, but it is not on the public site: its section “Past Activities” is a draft "
-             f"and its page “EPA Collaboration with Peru (live)” is scheduled for "
-             f"{timezone.localtime(when):%Y-%m-%d %H:%M}.", [change_url(section), change_url(self.program)]),
-        ])
+        self.assertEqual(sorted(notes), sorted([
+            (f"Published “{item}”, but it is not on the public site: its page “EPA Collaboration with Peru (live)” "
+             f"is scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.", [change_url(self.program)])
+            for item in (raura, litter)
+        ]))
 
     def test_nothing_more_is_said_when_it_is_public(self):
         Activity.objects.filter(slug=LITTER).update(status="draft")
         response = self.publish(Activity, Activity.objects.get(slug=LITTER))
         self.assertEqual(len(messages_of(response)), 1)
         self.assertEqual(self.client.get(f"/activities/{LITTER}/").status_code, 200)
-
-    def test_publishing_a_section_of_a_draft_page_says_so(self):
-        Program.objects.update(status="draft")
-        section = Section.objects.get(anchor="past-activities")
-        Section.objects.filter(pk=section.pk).update(status="draft")
-        notes = messages_of(self.publish(Section, section))
-        self.assertEqual(notes[0][0], "Published 1 section: Past Activities.")
-        self.assertEqual(notes[1][0], "Published “Past Activities”, but it is not on the public site: "
-                                      "its page “EPA Collaboration with Peru (live)” is a draft.")
 
     def test_scheduling_in_bulk_says_it_too(self):
         Program.objects.update(status="draft")
@@ -207,13 +202,10 @@ class SnapshotEditableCopyTests(TestCase):
                       "snapshot: an editable copy, which the public sees once it is published.", note)
         self.assertIn(self.start_url, links)
 
-    def test_its_sections_and_activities_forms_say_the_same_and_link_the_pages_action(self):
-        activity = Activity.objects.get(slug=LITTER)
-        for part in (activity, activity.section):
-            with self.subTest(part=type(part).__name__):
-                note, links = self.note(part)
-                self.assertIn("Part of a snapshot: it is shown, not edited. To change it, start a live draft", note)
-                self.assertEqual(links, [self.start_url], "said once, linking the page's action")
+    def test_its_activities_forms_say_the_same_and_link_the_pages_action(self):
+        note, links = self.note(Activity.objects.get(slug=LITTER))
+        self.assertIn("Part of a snapshot: it is shown, not edited. To change it, start a live draft", note)
+        self.assertEqual(links, [self.start_url], "said once, linking the page's action")
 
     def test_the_link_asks_first_then_starts_the_live_draft_and_opens_it(self):
         page = Page(self.client.get(self.start_url).content.decode())

@@ -15,10 +15,9 @@ from django.urls import reverse
 
 from activities import services
 from activities.admin import ActivityAdmin
-from activities.models import Activity, Program, Section, Theme
+from activities.models import Activity, Heading, Program, RichText, Theme
 from partners.models import Partner
-from tests.activities.test_publishing import LITTER, RAURA, staff_user
-from tests.content import load_peru_as_live_version
+from tests.content import LITTER, RAURA, load_peru_as_live_version, staff_user
 from tests.forms import admin_action, admin_form_data, confirm
 from tests.html import VOID, words
 
@@ -213,7 +212,7 @@ class ChangeFormTests(TestCase):
 
 
 class PageFormTests(TestCase):
-    """The page's form with its sections and activities inline."""
+    """The page's form with its blocks, activities among them."""
 
     @classmethod
     def setUpTestData(cls):
@@ -231,9 +230,9 @@ class PageFormTests(TestCase):
     def test_an_activity_changed_since_the_page_was_read_is_left_as_it_is_when_the_editor_did_not_touch_it(self):
         self.elsewhere.open(self.raura)
         self.elsewhere.save(text="Raura, rewritten by the publisher.")
-        self.assertEqual(self.page.save(intro="A new introduction.").status_code, 302)
+        self.assertEqual(self.page.save(meta_description="A new description.").status_code, 302)
         self.assertEqual(Activity.objects.get(pk=self.raura.pk).text, "Raura, rewritten by the publisher.")
-        self.assertEqual(Program.objects.get().intro, "A new introduction.")
+        self.assertEqual(Program.objects.get().meta_description, "A new description.")
 
     def test_two_editors_changing_different_rows_of_the_page_both_save(self):
         # Saving the page's form for a row alone leaves the page itself as it
@@ -256,41 +255,106 @@ class PageFormTests(TestCase):
         self.elsewhere.open(self.raura)
         self.elsewhere.save(text="Raura, rewritten by the publisher.")
         row = self.page.row("activities", self.raura)
-        refused = self.page.save(**{f"activities-{row}-text": "Raura, rewritten by the editor.", "intro": "New intro."})
+        refused = self.page.save(**{f"activities-{row}-text": "Raura, rewritten by the editor.",
+                                    "meta_description": "New description."})
         self.assertEqual(refused.status_code, 200)
         said = errors(refused)
         self.assertIn("The activity “Webinar with OEFA on inspections of the Raura Mine” was changed by publisher on", said)
         self.assertIn("Text: [removed: EPA Region 9 staff participated in a successful webinar", said)
         self.assertIn("You changed it too: the form keeps your version", said)
         self.assertNotIn("Select a valid choice", said)
-        self.assertEqual(Program.objects.get().intro[:9], self.program.intro[:9], "nothing was saved")
+        self.assertEqual(Program.objects.get().meta_description, self.program.meta_description, "nothing was saved")
         self.assertEqual(self.page.data[f"activities-{row}-text"].strip(), "Raura, rewritten by the editor.")
-        self.assertEqual(self.page.data["intro"].strip(), "New intro.")
+        self.assertEqual(self.page.data["meta_description"].strip(), "New description.")
         self.assertEqual(self.page.save().status_code, 302)
         self.assertEqual(Activity.objects.get(pk=self.raura.pk).text, "Raura, rewritten by the editor.")
-        self.assertEqual(Program.objects.get().intro, "New intro.")
+        self.assertEqual(Program.objects.get().meta_description, "New description.")
 
-    def test_a_section_changed_by_both_is_refused_too(self):
-        section = Section.objects.get(anchor="past-activities")
-        self.elsewhere.open(section)
-        self.elsewhere.save(title="Earlier Activities")
-        row = self.page.row("sections", section)
-        refused = self.page.save(**{f"sections-{row}-title": "Former Activities"})
-        self.assertIn("Title: [removed: Past] [added: Earlier]", errors(refused))
-        self.assertEqual(Section.objects.get(pk=section.pk).title, "Earlier Activities")
+    def test_a_block_changed_by_both_is_refused_too_then_saves(self):
+        heading = Heading.objects.get(anchor="past-activities")
+        self.elsewhere.open(self.program)
+        self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text":
+                               "Earlier Activities"})
+        row = self.page.row("heading_blocks", heading)
+        refused = self.page.save(**{f"heading_blocks-{row}-text": "Former Activities"})
+        self.assertEqual(refused.status_code, 200)
+        said = errors(refused)
+        self.assertIn("The heading “h2 Earlier Activities” was changed by publisher on", said)
+        self.assertIn("Text: [removed: Past] [added: Earlier]", said)
+        self.assertIn("You changed it too: the form keeps your version", said)
+        self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Earlier Activities")
+        self.assertEqual(self.page.save().status_code, 302)
+        self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Former Activities")
+
+    def test_a_block_changed_since_the_page_was_read_is_left_as_it_is_when_the_editor_did_not_touch_it(self):
+        heading = Heading.objects.get(anchor="past-activities")
+        self.elsewhere.open(self.program)
+        self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text":
+                               "Earlier Activities"})
+        row = self.page.row("heading_blocks", Heading.objects.get(anchor="learn-more"))
+        self.assertEqual(self.page.save(**{f"heading_blocks-{row}-text": "Learn More"}).status_code, 302)
+        self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Earlier Activities")
+        self.assertEqual(Heading.objects.get(anchor="learn-more").text, "Learn More")
+
+    def test_a_block_moved_since_the_page_was_read_is_refused_where_the_editor_moved_it_too(self):
+        opening = RichText.objects.get(program=self.program, ordering=10)
+        self.elsewhere.open(self.program)
+        self.elsewhere.save(**{f"richtext_blocks-{self.elsewhere.row('richtext_blocks', opening)}-ordering": "25"})
+        refused = self.page.save(**{f"richtext_blocks-{self.page.row('richtext_blocks', opening)}-ordering": "35"})
+        self.assertIn("Ordering: [removed: 10] [added: 25]", errors(refused))
+        self.assertEqual(RichText.objects.get(pk=opening.pk).ordering, 25)
+
+    def test_a_block_deleted_since_the_page_was_read_is_said_in_words(self):
+        heading = Heading.objects.get(anchor="learn-more")
+        self.elsewhere.open(self.program)
+        self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-DELETE": "on"})
+        self.assertFalse(Heading.objects.filter(pk=heading.pk).exists())
+        row = self.page.row("heading_blocks", heading)
+        refused = self.page.save(**{f"heading_blocks-{row}-text": "Learn More", "meta_description": "New."})
+        self.assertEqual(refused.status_code, 200)
+        said = errors(refused)
+        self.assertIn("The heading “h2 Learn More About Peru” was deleted by publisher on", said)
+        self.assertNotIn("Select a valid choice", said)
+        self.assertEqual(self.page.save().status_code, 302)
+        self.assertEqual(Program.objects.get().meta_description, "New.")
+        self.assertFalse(Heading.objects.filter(anchor="learn-more").exists(), "not brought back")
+
+    def test_deleting_a_block_changed_since_is_refused(self):
+        heading = Heading.objects.get(anchor="learn-more")
+        self.elsewhere.open(self.program)
+        self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text": "Learn More"})
+        refused = self.page.save(**{f"heading_blocks-{self.page.row('heading_blocks', heading)}-DELETE": "on"})
+        self.assertIn("was changed by publisher on", errors(refused))
+        self.assertTrue(Heading.objects.filter(pk=heading.pk).exists())
+        self.assertEqual(self.page.save().status_code, 302, "deleted once its change was seen")
+        self.assertFalse(Heading.objects.filter(pk=heading.pk).exists())
+
+    def test_a_new_block_is_added_beside_a_change_made_meanwhile(self):
+        heading = Heading.objects.get(anchor="past-activities")
+        self.elsewhere.open(self.program)
+        self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text":
+                               "Earlier Activities"})
+        index = int(self.page.data["topofpage_blocks-TOTAL_FORMS"])
+        response = self.page.save(**{"topofpage_blocks-TOTAL_FORMS": str(index + 1),
+                                     f"topofpage_blocks-{index}-region": "main",
+                                     f"topofpage_blocks-{index}-ordering": "335"})
+        self.assertEqual(response.status_code, 302, errors(response))
+        self.assertEqual(self.program.topofpage_blocks.count(), 5)
+        self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Earlier Activities")
 
     def test_an_activity_deleted_since_the_page_was_read_is_said_in_words(self):
         Browser(self, self.publisher).client.post(reverse("admin:activities_activity_delete", args=[self.raura.pk]),
                                                   {"post": "yes"})
         self.assertFalse(Activity.objects.filter(pk=self.raura.pk).exists())
-        refused = self.page.save(intro="A new introduction.")
+        row = self.page.row("activities", self.raura)
+        refused = self.page.save(**{f"activities-{row}-text": "Raura, by the editor.", "meta_description": "New."})
         self.assertEqual(refused.status_code, 200)
         said = errors(refused)
         self.assertIn("The activity “Webinar with OEFA on inspections of the Raura Mine”", said)
         self.assertIn("was deleted by publisher on", said)
         self.assertNotIn("Select a valid choice", said)
         self.assertEqual(self.page.save().status_code, 302)
-        self.assertEqual(Program.objects.get().intro, "A new introduction.")
+        self.assertEqual(Program.objects.get().meta_description, "New.")
         self.assertFalse(Activity.objects.filter(slug=RAURA).exists(), "not brought back")
 
     def test_deleting_an_activity_changed_since_is_refused(self):
@@ -366,7 +430,7 @@ class BulkActionTests(TestCase):
         program = Program.objects.get()
         url = reverse("admin:activities_program_changelist")
         data = admin_form_data(self.client.get(url).content.decode(), "changelist-form")
-        self.edit_elsewhere(program, intro="Edited after the list was read.")
+        self.edit_elsewhere(program, meta_description="Edited after the list was read.")
         data.update(action="snapshot_selected", _selected_action=[str(program.pk)])
         response = self.client.post(url, data, follow=True)
         self.assertContains(response, "Did not freeze")

@@ -12,12 +12,12 @@ from django.db.models import BaseConstraint
 from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 
-from activities.models import Activity, Program, Section, Theme
+from activities.models import BLOCK_TYPES, Activity, Heading, Program, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.html import SNAPSHOT, words
 
 CONTENT_APPS = ("activities", "partners")
-ADMIN_FORMS = (Program, Section, Activity, Theme, Partner, Agreement, Contact)
+ADMIN_FORMS = (Program, Activity, Theme, Partner, Agreement, Contact)
 
 
 def content_models():
@@ -131,31 +131,30 @@ class HelpTextTests(AdminFormTestCase):
 
     def test_a_snapshots_read_only_forms_show_them_as_written_too(self):
         activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
-        for model, obj in ((Program, self.snapshot), (Section, activity.section), (Activity, activity)):
+        for model, obj in ((Program, self.snapshot), (Activity, activity)):
             with self.subTest(model=model.__name__):
                 shown = HelpTexts(self.page(admin_url(model, "change", obj.pk))).of()
                 self.assertEqual(shown, self.help_texts(model, shown))
-                self.assertIn("intro" if model is not Activity else "text", shown)
+                self.assertIn("slug", shown)
         self.assertEqual(shown["slug"], "The activity's address, /activities/<slug>/; unique to its page.")
 
-    def test_the_inlines_of_the_page_form_show_them_as_written(self):
-        help_texts = HelpTexts(self.page(admin_url(Program, "change", self.snapshot.pk)))
-        activities = help_texts.of("activities")
-        self.assertEqual(activities, self.help_texts(Activity, activities))
-        self.assertIn("slug", activities)
-
-    def test_a_tabular_inlines_tooltips_show_them_as_written(self):
-        live = Program.objects.create(slug="tooltips", country="Peru", title="Tooltips", intro="Intro.")
-        tooltips = HelpTexts(self.page(admin_url(Program, "change", live.pk))).tooltips
-        self.assertEqual(tooltips, self.help_texts(Section, tooltips))
-        self.assertEqual(tooltips["anchor"], "The in-page address (#anchor) of the section.")
+    def test_the_block_inlines_of_the_page_form_show_them_as_written(self):
+        for program in (self.snapshot, Program.objects.create(slug="blocks", title="Blocks")):
+            help_texts = HelpTexts(self.page(admin_url(Program, "change", program.pk)))
+            for model in BLOCK_TYPES:
+                prefix = "activities" if model is Activity else f"{model._meta.model_name}_blocks"
+                with self.subTest(program=str(program), block=model.__name__):
+                    shown = help_texts.of(prefix)
+                    self.assertEqual(shown, self.help_texts(model, shown))
+            self.assertEqual(help_texts.of("activities")["slug"],
+                             "The activity's address, /activities/<slug>/; unique to its page.")
+            self.assertIn("anchor", help_texts.of("heading_blocks"))
 
 
 class PrepopulatedSlugTests(AdminFormTestCase):
     def test_each_add_form_fills_its_slug_from_the_title_or_name(self):
         expected = {
             Program: {"#id_slug": ["#id_title"]},
-            Section: {"#id_anchor": ["#id_title"]},
             Activity: {"#id_slug": ["#id_title"]},
             Theme: {"#id_slug": ["#id_name"]},
             Partner: {"#id_slug": ["#id_name"]},
@@ -167,7 +166,11 @@ class PrepopulatedSlugTests(AdminFormTestCase):
                 filled = PrepopulatedFields(self.page(admin_url(model, "add"))).fields
                 self.assertEqual({name: sources for name, sources in filled.items() if "-" not in name}, fields)
 
-    def test_a_new_section_on_the_page_form_fills_its_anchor_from_its_title(self):
-        live = Program.objects.create(slug="sections", country="Peru", title="Sections", intro="Intro.")
-        fields = PrepopulatedFields(self.page(admin_url(Program, "change", live.pk))).fields
-        self.assertEqual(fields["#id_sections-__prefix__-anchor"], ["#id_sections-__prefix__-title"])
+    def test_a_new_heading_on_the_page_form_fills_its_anchor_from_its_text(self):
+        live = Program.objects.create(slug="headings", country="Peru", title="Headings")
+        Heading.objects.create(program=live, ordering=10, text="Activities", anchor="activities")
+        for url in (admin_url(Program, "change", live.pk), admin_url(Program, "add")):
+            with self.subTest(url=url):
+                fields = PrepopulatedFields(self.page(url)).fields
+                self.assertEqual(fields["#id_heading_blocks-__prefix__-anchor"], ["#id_heading_blocks-__prefix__-text"])
+                self.assertNotIn("#id_heading_blocks-0-anchor", fields, "a saved heading's anchor stays as it is")
