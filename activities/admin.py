@@ -3,13 +3,11 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.middleware.csp import get_nonce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from js_asset import Media
 
 from coop_site.admin_mixins import (
     PROVENANCE_FIELDSET,
@@ -208,14 +206,6 @@ class ProgramAdmin(SnapshotReadOnly, PublishableAdmin, ContentEditor):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(activity_total=Count("activities", distinct=True))
-
-    def render_change_form(self, request, context, **kwargs):
-        response = super().render_change_form(request, context, **kwargs)
-        # The content editor's import map is an inline script: the CSP lets it run by the request's nonce.
-        response.context_data["media"] = Media.from_media(
-            response.context_data["media"], nonce=str(get_nonce(request))
-        )
-        return response
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_admin_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)

@@ -90,10 +90,11 @@ MIDDLEWARE = [
 # Headers on every response, pages and static files alike. No inline script
 # or style anywhere, so the policy needs no 'unsafe-inline'. The page form's
 # block editor (django-content-editor) has two exceptions, each allowed alone:
-# its import map, an inline script, runs by the request's nonce (which is in
-# the header only on a response that used it, so public pages and the page
-# cache never carry one); the <style> its script adds (labels, as "(Hide)") by
-# the hash of its text, as the editor writes it for this site's one region.
+# its import map, an inline script, runs by the request's nonce, which the
+# admin's templates print (the nonce is in the header only on a response that
+# used it, so public pages and the page cache never carry one); the <style>
+# its script adds (labels, as "(Hide)") runs by the hash of its text, as the
+# editor writes it for this site's one region.
 BLOCK_EDITOR_STYLE = "'sha256-N1v+9oYdxeZd/nv2iKYNMLWqP5BlGZff7wM0R1mK4ws='"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -152,6 +153,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The request's CSP nonce, for the admin's templates (see SECURE_CSP);
+                # a page that does not print it does not make one.
+                "django.template.context_processors.csp",
             ],
         },
     },

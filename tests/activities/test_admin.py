@@ -95,6 +95,16 @@ class AdminTests(TestCase):
         self.assertIn('name="heading_blocks-TOTAL_FORMS" value="0"', html)
         self.assertIn('id="heading_blocks-empty"', html, "the form a new heading is made from")
 
+    def test_the_block_editors_import_map_runs_by_the_requests_nonce_and_public_pages_carry_none(self):
+        for url in (reverse("admin:activities_program_add"), self.change_url(Program.objects.get())):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                nonce = re.search(r'<script type="importmap" nonce="([^"]+)">', response.content.decode())[1]
+                policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+                self.assertEqual(policy["script-src"], f"'self' 'nonce-{nonce}'")
+        self.client.logout()
+        self.assertNotIn("nonce", self.client.get(PERU_PAGE)["Content-Security-Policy"])
+
     def test_reordering_two_blocks_by_their_ordering_fields_changes_the_printed_order(self):
         program = Program.objects.get()
         opening = RichText.objects.get(program=program, ordering=10)
