@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import model_ngettext, unquote
-from django.contrib.admin.widgets import AdminURLFieldWidget, AutocompleteMixin
+from django.contrib.admin.widgets import AdminURLFieldWidget, AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
@@ -351,9 +351,38 @@ class PublishingMixin:
         return fields
 
 
+class ChosenFromList:
+    """An autocomplete widget that names the items a row has chosen from a
+    list read once for all the rows (``chosen_from``): Django's own asks the
+    database for each row's."""
+
+    chosen_from = ()
+
+    def optgroups(self, name, value, attr=None):
+        chosen = {str(item) for item in value if item not in (None, "")}
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        for option_value, label in self.chosen_from:
+            if str(option_value) in chosen:
+                options.append(self.create_option(name, str(option_value), label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class ListedAutocompleteSelect(ChosenFromList, AutocompleteSelect):
+    pass
+
+
+class ListedAutocompleteSelectMultiple(ChosenFromList, AutocompleteSelectMultiple):
+    pass
+
+
 class RevisedInline(admin.options.InlineModelAdmin):
     """Each row carries the revision of its record; the rows the editor
-    changed or deletes are checked when saved (RevisedInlineForm)."""
+    changed or deletes are checked when saved (RevisedInlineForm).
+
+    Each row's select lists and autocomplete fields take their choices from
+    one query for the whole page, not one per row."""
 
     form = RevisedInlineForm
     formset = RevisedInlineFormSet
@@ -365,26 +394,28 @@ class RevisedInline(admin.options.InlineModelAdmin):
         kwargs["help_texts"] = {**help_texts_as_written(self.model), **kwargs.get("help_texts", {})}
         return super().get_formset(request, obj, **kwargs)
 
-
-class PublishableInline(PublishingMixin, RevisedInline):
-    """Base for the inlines of publishable items (use with Tabular/StackedInline).
-
-    Each row's select lists take their choices from one query for the whole
-    page, not one per row."""
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = ListedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return _with_fixed_choices(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = ListedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return _with_fixed_choices(super().formfield_for_manytomany(db_field, request, **kwargs))
 
 
+class PublishableInline(PublishingMixin, RevisedInline):
+    """Base for the inlines of publishable items (use with Tabular/StackedInline)."""
+
+
 def _with_fixed_choices(formfield):
-    widget = getattr(formfield, "widget", None)
-    if isinstance(getattr(widget, "widget", widget), AutocompleteMixin):
-        return formfield  # it looks up only the chosen ones, by its queryset
-    if formfield is not None and hasattr(formfield, "queryset"):
-        formfield.choices = list(formfield.choices)
+    if formfield is None or not hasattr(formfield, "queryset"):
+        return formfield
+    if isinstance(formfield.widget, ChosenFromList):
+        formfield.widget.chosen_from = list(iter(formfield.choices))  # iter: no COUNT query first
+    else:
+        formfield.choices = list(iter(formfield.choices))
     return formfield
 
 

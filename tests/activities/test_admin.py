@@ -4,12 +4,14 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities.models import Activity, Heading, LinkList, Program, RichText, Theme
 from partners.models import Agreement, Contact, Partner
-from tests.content import load_peru_as_live_version, staff_user
+from tests.content import load_peru_as_live_version, past_activities, staff_user
 from tests.forms import add_row, admin_form_data, row_of
 from tests.html import PERU_PAGE, SNAPSHOT, Page
 
@@ -104,6 +106,18 @@ class AdminTests(TestCase):
                 self.assertEqual(policy["script-src"], f"'self' 'nonce-{nonce}'")
         self.client.logout()
         self.assertNotIn("nonce", self.client.get(PERU_PAGE)["Content-Security-Policy"])
+
+    def test_every_script_style_and_module_of_the_page_form_is_served(self):
+        html = self.client.get(self.change_url(Program.objects.get())).content.decode()
+        importmap = json.loads(re.search(r'<script type="importmap"[^>]*>(.*?)</script>', html, re.S)[1])
+        assets = {*re.findall(r'(?:src|href)="(/static/[^"]+)"', html), *importmap["imports"].values()}
+        self.assertIn("/static/content_editor/index.js", assets)
+        self.assertIn("/static/content_editor/machine.js", assets)
+        for asset in sorted(assets):
+            with self.subTest(asset=asset):
+                response = self.client.get(asset)
+                self.assertEqual(response.status_code, 200)
+                response.close()
 
     def test_reordering_two_blocks_by_their_ordering_fields_changes_the_printed_order(self):
         program = Program.objects.get()
@@ -222,6 +236,35 @@ class AdminTests(TestCase):
         page = self.client.get(PERU_PAGE)
         self.assertContains(page, "Pilot with the agency.")
         self.assertNotContains(page, "evil.example")
+
+
+class PageFormQueryBudgetTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+        cls.publisher = staff_user("publisher", "Publishers")
+
+    def queries(self, url):
+        self.client.force_login(self.publisher)
+        self.client.get(url)  # warm Django's content-type cache
+        with CaptureQueriesContext(connection) as captured:
+            self.assertEqual(self.client.get(url).status_code, 200)
+        return len(captured)
+
+    def test_the_pages_form_reads_the_same_queries_whatever_the_number_of_its_blocks(self):
+        program = Program.objects.get()
+        url = change_url(program)
+        few = self.queries(url)
+        mercury, oefa = Theme.objects.get(slug="mercury"), Partner.objects.get(slug="oefa")
+        added = Activity.objects.bulk_create(past_activities(program, 40))
+        Activity.themes.through.objects.bulk_create(
+            Activity.themes.through(activity_id=activity.pk, theme_id=mercury.pk) for activity in added)
+        Activity.partners.through.objects.bulk_create(
+            Activity.partners.through(activity_id=activity.pk, partner_id=oefa.pk) for activity in added)
+        Heading.objects.bulk_create(Heading(program=program, ordering=400 + n, text=f"More {n}", anchor=f"more-{n}")
+                                    for n in range(20))
+        self.assertEqual(few, self.queries(url))
+        self.assertLessEqual(few, 40)
 
 
 class OneFormToBuildAPageTests(TestCase):
