@@ -115,9 +115,7 @@ class AdminTests(TestCase):
         self.assertIn("/static/content_editor/machine.js", assets)
         for asset in sorted(assets):
             with self.subTest(asset=asset):
-                response = self.client.get(asset)
-                self.assertEqual(response.status_code, 200)
-                response.close()
+                self.assertEqual(self.client.get(asset).status_code, 200)
 
     def test_reordering_two_blocks_by_their_ordering_fields_changes_the_printed_order(self):
         program = Program.objects.get()
