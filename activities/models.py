@@ -105,6 +105,11 @@ class Program(Revised, Publishable, Provenanced):
         PROGRAM = "program", "Program"
         AGREEMENT = "agreement", "Agreement"
 
+        @property
+        def plural(self):
+            return {"country": "Countries", "region": "Regions", "program": "Programs",
+                    "agreement": "Agreements"}[self.value]
+
     slug = models.SlugField(help_text="The last part of the page's address, e.g. epa-collaboration-peru.")
     archived_on = models.DateField(
         null=True, blank=True, help_text="The date of the archived snapshot; empty for the live version."

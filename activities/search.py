@@ -114,16 +114,16 @@ def few_documents():
     """The few that are searched as they are, public ones only: each current
     page, published partner and published agreement as (kind, pk, title, text)."""
     documents = [
-        Program.objects.current().annotate(kind=Value("page"), search_title=F("title"), search_text=page_text()),
+        Program.objects.current().annotate(search_kind=Value("page"), search_title=F("title"), search_text=page_text()),
         Partner.objects.published().annotate(
-            kind=Value("partner"), search_title=joined("name", "acronym"),
+            search_kind=Value("partner"), search_title=joined("name", "acronym"),
             search_text=joined("local_name", "country", separator=" · "),
         ),
         Agreement.objects.published().annotate(
-            kind=Value("agreement"), search_title=joined("title", "short_name"), search_text=F("parties")
+            search_kind=Value("agreement"), search_title=joined("title", "short_name"), search_text=F("parties")
         ),
     ]
-    rows = [document.order_by().values_list("kind", "pk", "search_title", "search_text") for document in documents]
+    rows = [document.order_by().values_list("search_kind", "pk", "search_title", "search_text") for document in documents]
     return rows[0].union(*rows[1:], all=True).order_by()
 
 

@@ -13,7 +13,7 @@ from partners.models import Partner
 
 from .comparison import compare_pages
 from .filters import ActivityFilterSet
-from .models import BLOCK_TYPES, Activity, AgreementList, PageContact, PartnerList, Program, RichText, Theme
+from .models import BLOCK_TYPES, Activity, AgreementList, Heading, PageContact, PartnerList, Program, RichText, Theme
 from .rendering import BodyRenderer
 from .search import SearchResults
 
@@ -21,6 +21,16 @@ from .search import SearchResults
 def current_programs():
     """One published version per page: the live one, else the newest snapshot."""
     return list(Program.objects.current().with_last_change().order_by("title"))
+
+
+def pages_by_kind():
+    """The current version of each page, by kind (countries, regions, programs,
+    agreements; kinds without a page left out), by title within a kind."""
+    pages = current_programs()
+    return [
+        (kind, [page for page in pages if page.kind == kind])
+        for kind in Program.Kind if any(page.kind == kind for page in pages)
+    ]
 
 
 def page_versions(*, slug, drafts=False):
@@ -164,6 +174,14 @@ def neighbours_on_page(activity):
     previous = siblings.filter(before).order_by("-ordering", "-pk").first()
     following = siblings.filter(after).order_by("ordering", "pk").first()
     return previous, following
+
+
+def heading_above(activity):
+    """The heading ``activity`` is printed under on its page, or None."""
+    return (
+        Heading.objects.filter(program=activity.program_id, ordering__lte=activity.ordering)
+        .order_by("-ordering", "-pk").first()
+    )
 
 
 def search(query):

@@ -273,5 +273,9 @@ LOGGING = stdout_logging(level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"), logge
 # the whole file is read and checked in memory before anything is written.
 SNAPSHOT_MAX_BYTES = 20 * 1024 * 1024
 
-# The snapshot that `manage.py load_initial_data` loads into an empty database.
-INITIAL_SNAPSHOT = os.environ.get("INITIAL_SNAPSHOT", str(BASE_DIR / "fixtures" / "peru-2021-01-19.json"))
+# The snapshots that `manage.py load_initial_data` loads into an empty database, all or
+# none; INITIAL_SNAPSHOTS names others, separated by commas.
+INITIAL_SNAPSHOTS = os.environ.get("INITIAL_SNAPSHOTS", "").split(",") if os.environ.get("INITIAL_SNAPSHOTS") else [
+    str(BASE_DIR / "fixtures" / name)
+    for name in ("peru-2021-01-19.json", "mexico-2021-01-19.json", "latin-america-and-caribbean-2021-01-19.json")
+]
