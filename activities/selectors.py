@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from coop_site import page_cache
 from coop_site.publishing import public_condition
-from coop_site.text import partner_slugs
+from coop_site.text import partner_slugs, summary
 from partners.models import Partner
 
 from .comparison import compare_pages
@@ -109,6 +109,36 @@ class ProgramPage:
             self.blocks, partners_by_slug=self.partners_by_slug, agreements=self.agreements,
             partners=self.partners, activity_list_url=activity_list_url, preview=self.not_public,
         ).render()
+
+
+@dataclass
+class PrintedPage:
+    """What a page's view prints of its body, as the public sees it: kept in
+    the page cache under the content version, so that a page whose content did
+    not change costs no query for its blocks."""
+
+    body: str  # HTML
+    opening: str  # the start of its first text, as plain words
+    years: list  # of the printed activities, newest first
+    themes: list  # of the printed activities, by name
+    not_public: bool = False
+
+
+def printed_page(program, *, drafts=False, activity_list_url=None):
+    """The body of ``program`` as HTML, with what the view says about it; made
+    again only when the content changes (a preview, with ``drafts``, every time).
+    Dates link to ``activity_list_url`` (None: nowhere)."""
+    def make():
+        page = program_page(program, drafts=drafts)
+        return PrintedPage(
+            body=page.body(activity_list_url=activity_list_url), opening=summary(page.opening_text),
+            years=page.years, themes=page.themes, not_public=page.not_public,
+        )
+
+    if drafts:
+        return make()
+    variant = "linked-dates" if activity_list_url else "plain-dates"
+    return page_cache.fragment(f"printed-page.{program.pk}.{variant}", make, timeout=600)
 
 
 def block_texts(block):

@@ -39,9 +39,11 @@ class ProgramDetailView(PreviewMixin, TemplateView):
         program = self.get_program(versions)
         if program is None:
             raise Http404("No published page at this address.")
-        page = selectors.program_page(program, drafts=self.preview)
         # A snapshot at its /archive/ address is printed as it was: its dates link nowhere.
-        activity_list_url = None if self.at_archive_address else reverse("activity:list")
+        page = selectors.printed_page(
+            program, drafts=self.preview,
+            activity_list_url=None if self.at_archive_address else reverse("activity:list"),
+        )
         return super().get_context_data(
             at_archive_address=self.at_archive_address,
             # A snapshot at its archive address links to the current version,
@@ -49,12 +51,12 @@ class ProgramDetailView(PreviewMixin, TemplateView):
             current_version_url=program.page_url if self.at_archive_address and program != versions[0] else "",
             versions=versions,
             program=program,
-            body=page.body(activity_list_url=activity_list_url),
+            body=page.body,
             not_public=page.not_public,
             years=page.years,
             themes=page.themes,
             archived_on=program.archived_on,
-            meta_description=program.meta_description or summary(page.opening_text),
+            meta_description=program.meta_description or page.opening,
             **kwargs,
         )
 
