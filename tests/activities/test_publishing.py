@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Activity, Program, Section, Theme
+from activities.models import Activity, Program, Theme
 from partners.models import Partner
 from tests.content import load_peru_as_live_version
 from tests.forms import admin_action, admin_form_data, confirm
