@@ -12,8 +12,11 @@ Everything outside links is printed exactly as stored, escaped.
 """
 
 import difflib
+import html as html_entities
 import re
 from dataclasses import dataclass
+
+import nh3
 
 from ada_url import URL, idna_to_ascii
 from django.conf import settings
@@ -176,6 +179,66 @@ def render_links(text, partners_by_slug):
         last = m.end()
     out.append(escape((text or "")[last:]))
     return mark_safe("".join(out))
+
+
+# Rich text: HTML as the editor (django-prose-editor) writes it, kept to these
+# tags and attributes when saved and again when printed (nh3).
+RICH_TEXT_TAGS = {"p", "br", "strong", "em", "a", "span", "ul", "ol", "li"}
+RICH_TEXT_ATTRIBUTES = {"a": {"href"}, "span": {"lang"}}
+# A language tag (BCP 47, as HTML's lang takes it): "es", "pt-BR", "es-419".
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+# A link as the cleaner writes it; editor's links may carry other attributes too.
+ANCHOR = re.compile(r'<a\b[^>]*?\shref="(?P<href>[^"]*)"[^>]*>(?P<words>.*?)</a>', re.S)
+
+
+def _kept_attribute(tag, name, value):
+    if name == "lang":
+        return value if LANGUAGE_TAG.match(value) else None
+    return value
+
+
+_rich_text = nh3.Cleaner(
+    tags=RICH_TEXT_TAGS, attributes=RICH_TEXT_ATTRIBUTES, url_schemes={"http", "https", "mailto", "partner"},
+    link_rel=None, attribute_filter=_kept_attribute, strip_comments=True,
+)
+
+
+def clean_html(value):
+    """``value`` (HTML) with only the tags and attributes rich text may hold;
+    a list item's one paragraph is its text, and an empty text is empty."""
+    cleaned = _rich_text.clean(value or "").strip()
+    # The editor wraps each list item's text in a paragraph; printed, it is the item.
+    cleaned = re.sub(r"<li><p>(.*?)</p>", r"<li>\1", cleaned, flags=re.S)
+    cleaned = re.sub(r"<a>(.*?)</a>", r"\1", cleaned, flags=re.S)  # a link whose address was refused
+    return "" if re.fullmatch(r"(<p>\s*</p>|<p><br></p>)?", cleaned) else cleaned
+
+
+def words_of_html(value):
+    """The words a reader sees in rich text, blocks and line breaks as spaces."""
+    spaced = re.sub(r"</(p|li)>|<br>|<(ul|ol)>", " ", value or "")
+    return " ".join(html_entities.unescape(nh3.clean(spaced, tags=set())).split())
+
+
+def html_links(value):
+    """(words as plain text, href) for each link of rich text."""
+    return [(words_of_html(m["words"]), html_entities.unescape(m["href"])) for m in ANCHOR.finditer(value or "")]
+
+
+def render_html(value, partners_by_slug):
+    """Rich text as printed: cleaned again (whatever wrote it), each link
+    resolved as browsers read it (a partner's to its address) and each
+    external one followed by the Exit disclaimer link; a link that is no
+    safe link, or to a partner that is not public, is printed as its words."""
+    def link(m):
+        words, target = mark_safe(m["words"]), html_entities.unescape(m["href"])
+        if target.startswith("partner:"):
+            partner = partners_by_slug.get(target.removeprefix("partner:"))
+            if partner is None or not partner.url:
+                return words
+            return link_html(words, partner.url, partner.leaves_site)
+        return link_html(words, target)
+
+    return mark_safe(ANCHOR.sub(link, clean_html(value)))
 
 
 def link_problems(text):
