@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.dateformat import format as format_date
 
-from coop_site.text import ADDED, CHANGED, REMOVED, SAME, Words, compare_words, plain_text
+from coop_site.text import ADDED, CHANGED, REMOVED, SAME, Words, compare_words, list_items, plain_text, words_of_html
 
 from .models import Activity, AgreementList, Heading, ItemList, LinkList, PageContact, PartnerList, RichText
 
@@ -295,11 +295,11 @@ def printed_words(block, page):
         prefix = f"{format_date(block.printed_date, 'F Y')}: " if block.printed_date else ""
         return prefix + plain_text(block.text)
     if isinstance(block, RichText):
-        return plain_text(block.text) + (" Exit" if block.exit_notice else "")
+        return words_of_html(block.text) + (" Exit" if block.exit_notice else "")
     if isinstance(block, ItemList):
-        return ITEM_BREAK.join(plain_text(line) for item, children in block.tree for line in [item, *children])
+        return ITEM_BREAK.join(list_items(block.items))
     if isinstance(block, LinkList):
-        links = ["(links to the page's headings)"] if block.from_headings else [plain_text(line) for line in block.lines]
+        links = ["(links to the page's headings)"] if block.from_headings else list_items(block.links)
         return ITEM_BREAK.join([block.label, *links])
     if isinstance(block, AgreementList):
         return ITEM_BREAK.join(
@@ -323,6 +323,11 @@ def layout_changes(old, new):
     """How ``new`` is printed otherwise than ``old`` beyond its words, in words."""
     if isinstance(new, Activity) and old.display != new.display:
         return [f"now {DISPLAYS[new.display]}, was {DISPLAYS[old.display]}"]
-    if isinstance(new, ItemList) and old.style != new.style:
-        return [f"now a {new.get_style_display().lower()} list, was a {old.get_style_display().lower()} list"]
+    if isinstance(new, ItemList) and list_kind(old.items) != list_kind(new.items):
+        return [f"now a {list_kind(new.items)} list, was a {list_kind(old.items)} list"]
     return []
+
+
+def list_kind(items):
+    """"numbered" or "bulleted": what a list block's outer list is."""
+    return "numbered" if items.startswith("<ol") else "bulleted"

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from coop_site import page_cache
 from coop_site.publishing import public_condition
-from coop_site.text import partner_slugs, summary
+from coop_site.text import partner_slugs, summary, words_of_html
 from partners.models import Partner
 
 from .comparison import compare_pages
@@ -131,7 +131,7 @@ def printed_page(program, *, drafts=False, activity_list_url=None):
     def make():
         page = program_page(program, drafts=drafts)
         return PrintedPage(
-            body=page.body(activity_list_url=activity_list_url), opening=summary(page.opening_text),
+            body=page.body(activity_list_url=activity_list_url), opening=summary(words_of_html(page.opening_text)),
             years=page.years, themes=page.themes, not_public=page.not_public,
         )
 

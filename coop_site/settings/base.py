@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 from coop_site.logging import stdout_logging
 
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "simple_history",
     "content_editor",
+    "django_prose_editor",
     "axes",
     "coop_site.apps.CoopSiteConfig",
     "partners",
@@ -272,6 +275,14 @@ LOGGING = stdout_logging(level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"), logge
 # The largest snapshot file load_snapshot reads (the 2021-01-19 one is 30 kB):
 # the whole file is read and checked in memory before anything is written.
 SNAPSHOT_MAX_BYTES = 20 * 1024 * 1024
+
+# Rich text's own editor extension: a phrase's language (<span lang="es">).
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("js/prose-language.js")],
+        "extensions": {"Language": html_tags(["span"], {"span": ["lang"]})},
+    },
+]
 
 # The snapshots that `manage.py load_initial_data` loads into an empty database, all or
 # none; INITIAL_SNAPSHOTS names others, separated by commas.

@@ -135,6 +135,10 @@ class PeruPageTests(TestCase):
         for anchor in anchors:
             self.assertIn(f'id="{anchor[1:]}"', html)
 
+    def test_the_spanish_name_is_marked_as_spanish(self):
+        html, _ = self.get_page()
+        self.assertIn('<span lang="es">Organismo de Evaluación y Fiscalización Ambiental</span>', html)
+
     def test_top_of_page_links_where_the_archive_has_them(self):
         html, page = self.get_page()
         self.assertEqual(sum(block == "Top of Page" for block in page.blocks), 4)

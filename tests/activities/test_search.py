@@ -97,6 +97,7 @@ class SearchTests(TestCase):
         self.assertEqual(found(self, self.search("megacities partnership")), [PERU_PAGE])
         snippet = SNIPPET.findall(self.search("megacities").content.decode())[0]
         self.assertIn("the <mark>Megacities</mark> Partnership", snippet)
+        self.assertNotIn("&lt;", snippet, "the text's markup is not shown")
 
     def test_better_matches_come_first(self):
         add_activity("mercury-once", "A long report on rivers, soils, air, fish, birds, and people, with a closing "
