@@ -296,7 +296,7 @@ class BrokenSnapshotTests(TestCase):
 
     def test_a_block_without_slug_or_anchor_is_named_by_its_place(self):
         index = next(i for i, r in enumerate(self.records) if r["model"] == "activities.richtext")
-        self.records[index]["fields"]["text"] = "See [OEFA](partner:nobody)."
+        self.records[index]["fields"]["text"] = '<p>See <a href="partner:nobody">OEFA</a>.</p>'
         self.assert_refused(self.write(self.records), f"record {index + 1} (activities.richtext at ordering 10), "
                             "field 'text'", "nobody")
 
