@@ -153,7 +153,7 @@ class ActivityBlockInline(SnapshotInline, PublishableInline, ContentEditorInline
 BLOCK_INLINES = [
     block_inline(Heading, [("level", "anchor"), "text"], prepopulated_fields={"anchor": ["text"]}),
     block_inline(RichText, ["text", "exit_notice"]),
-    block_inline(ItemList, ["style", "items"]),
+    block_inline(ItemList, ["items"]),
     ActivityBlockInline,
     block_inline(LinkList, ["label", "from_headings", "links"]),
     block_inline(AgreementList, []),

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 from content_editor.models import PluginBase, Region
@@ -17,7 +18,7 @@ from coop_site.publishing import (
     Status,
     public_condition,
 )
-from coop_site.text import plain_text, validate_links
+from coop_site.text import RichTextField, clean_html, plain_text, validate_links, words_of_html
 
 from . import snapshot_rules
 
@@ -104,6 +105,11 @@ class Program(Revised, Publishable, Provenanced):
         REGION = "region", "Region"
         PROGRAM = "program", "Program"
         AGREEMENT = "agreement", "Agreement"
+
+        @property
+        def plural(self):
+            return {"country": "Countries", "region": "Regions", "program": "Programs",
+                    "agreement": "Agreements"}[self.value]
 
     slug = models.SlugField(help_text="The last part of the page's address, e.g. epa-collaboration-peru.")
     archived_on = models.DateField(
@@ -251,7 +257,7 @@ class Heading(Block):
 class RichText(Block):
     """Paragraphs of text, with links."""
 
-    text = models.TextField(help_text=TEXT_HELP, validators=[validate_links])
+    text = RichTextField(blank=True)
     exit_notice = models.BooleanField(
         default=False,
         help_text='End with the Exit disclaimer link, as after "The following links exit the site".',
@@ -263,22 +269,14 @@ class RichText(Block):
         verbose_name_plural = "texts"
 
     def __str__(self):
-        return listing_title("", self.text)
+        return listing_title("", words_of_html(self.text))
 
 
 class ItemList(Block):
-    """A bulleted or numbered list of short texts; for activities, use activity blocks."""
+    """A bulleted or numbered list of rich text, one level of nesting; for
+    activities, use activity blocks (they are listed and found on their own)."""
 
-    class Style(models.TextChoices):
-        BULLETED = "bulleted", "Bulleted"
-        NUMBERED = "numbered", "Numbered"
-
-    style = models.CharField(max_length=10, choices=Style, default=Style.BULLETED)
-    items = models.TextField(
-        help_text="One item a line; a line starting with “- ” goes under the item above it (one level). "
-        "Links as in texts: [words](https://…), [words](partner:slug), [words](#anchor).",
-        validators=[validate_links],
-    )
+    items = RichTextField(lists=True, help_text="A bulleted or numbered list. " + RichTextField.LINK_FORMS)
     history = HistoricalRecords()
 
     class Meta(Block.Meta):
@@ -286,24 +284,11 @@ class ItemList(Block):
         verbose_name_plural = "lists"
 
     def __str__(self):
-        return listing_title("", self.items)
+        return listing_title("", words_of_html(self.items))
 
-    @property
-    def tree(self):
-        """The items as [(text, [sub-item texts])]."""
-        return item_tree(self.items)
-
-
-def item_tree(items):
-    tree = []
-    for line in (items or "").splitlines():
-        if not line.strip():
-            continue
-        if line.startswith("- ") and tree:
-            tree[-1][1].append(line[2:].strip())
-        else:
-            tree.append((line.removeprefix("- ").strip(), []))
-    return tree
+    def clean(self):
+        if clean_html(self.items) and not re.match(r"<(ul|ol)>", clean_html(self.items)):
+            raise ValidationError({"items": "A list block holds a list: make the text a bulleted or numbered list."})
 
 
 class LinkList(Block):
@@ -313,10 +298,10 @@ class LinkList(Block):
     from_headings = models.BooleanField(
         default=False, help_text="Link to the page's own h2 and h3 headings, in order (the links below are then unused).",
     )
-    links = models.TextField(
-        blank=True, validators=[validate_links],
-        help_text="One link a line, [words](target): to another page (/path/ or https://…) or to #anchor. "
-        "Words alone, for a link whose target is lost, are printed as words.",
+    links = RichTextField(
+        lists=True, blank=True,
+        help_text="A bulleted list of links: to other pages (/path/ or https://…) or to #anchors of this one. "
+        "Words without a link, for a link whose target was lost, are printed as words.",
     )
     history = HistoricalRecords()
 
@@ -325,10 +310,6 @@ class LinkList(Block):
 
     def __str__(self):
         return self.label
-
-    @property
-    def lines(self):
-        return [line.strip() for line in (self.links or "").splitlines() if line.strip()]
 
 
 class AgreementList(Block):

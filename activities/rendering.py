@@ -6,6 +6,8 @@ outline its headings give. Activities printed as list items of the same
 kind, one after the other, form one list.
 """
 
+import re
+
 from django.template.loader import render_to_string
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
@@ -13,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from coop_site import text
 
-from .models import Activity, Heading, ItemList
+from .models import Activity, Heading
 
 LIST_TAGS = {Activity.Display.BULLETED: "ul", Activity.Display.NUMBERED: "ol"}
 
@@ -65,26 +67,20 @@ class BodyRenderer:
             level=heading.level, anchor=heading.anchor, text=heading.text,
         )
 
+    def rich_text(self, value):
+        return text.render_html(value, self.partners_by_slug)
+
     def render_richtext(self, block):
-        paragraphs = [self.printed(paragraph) for paragraph in text.paragraphs(block.text)]
-        if block.exit_notice:
-            if paragraphs:
-                paragraphs[-1] = paragraphs[-1] + text.exit_link()
-            else:
-                paragraphs = [text.exit_link()]
-        return format_html_join("\n", "<p>{}</p>", ((paragraph,) for paragraph in paragraphs))
+        html = self.rich_text(block.text)
+        if not block.exit_notice:
+            return html
+        if html.endswith("</p>"):  # the Exit disclaimer link ends the last paragraph
+            return mark_safe(html[: -len("</p>")] + text.exit_link() + "</p>")
+        return mark_safe(html + format_html("<p>{}</p>", text.exit_link()))
 
     def render_itemlist(self, block):
-        tag = "ol" if block.style == ItemList.Style.NUMBERED else "ul"
-        items = []
-        for item, children in block.tree:
-            inner = ""
-            if children:
-                inner = format_html("<{0}>{1}</{0}>", tag, format_html_join(
-                    "", "<li>{}</li>", ((self.printed(child),) for child in children)
-                ))
-            items.append(format_html("<li>{}{}</li>", self.printed(item), inner))
-        return format_html('<{0} class="usa-list">{1}</{0}>', tag, mark_safe("\n".join(items)))
+        # The outer list takes the design system's list style; a list within an item keeps the browser's.
+        return mark_safe(re.sub(r"^<(ul|ol)>", r'<\1 class="usa-list">', self.rich_text(block.items)))
 
     def render_activity(self, activity):
         tag = "p" if activity.display == Activity.Display.PARAGRAPH else "li"
@@ -105,12 +101,12 @@ class BodyRenderer:
     def render_linklist(self, block):
         if block.from_headings:
             links = self.heading_links()
+            links = format_html("<ul>{}</ul>", links) if links else ""
         else:
-            links = format_html_join("\n", "<li>{}</li>", ((self.printed(line),) for line in block.lines))
+            links = self.rich_text(block.links)
         label_id = f"link-list-{block.ordering}"
-        items = format_html("<ul>{}</ul>", links) if links else ""
         return format_html('<nav class="in-page-links" aria-labelledby="{0}">\n<p id="{0}">{1}</p>\n{2}</nav>',
-                           label_id, block.label, items)
+                           label_id, block.label, links)
 
     def heading_links(self):
         """The page's h2 headings, each with its h3 headings under it."""

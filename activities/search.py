@@ -39,7 +39,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection, connections
-from django.db.models import Count, Expression, F, OuterRef, StringAgg, Subquery, TextField, Value, Window
+from django.db.models import Count, Expression, F, Func, OuterRef, StringAgg, Subquery, TextField, Value, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.lookups import GreaterThan
@@ -47,7 +47,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from coop_site.text import paragraphs, plain_text
+from coop_site.text import paragraphs, plain_text, words_of_html
 from partners.models import Agreement, Partner
 
 from .models import Activity, Heading, ItemList, LinkList, Program, RichText
@@ -97,9 +97,33 @@ def page_text():
         return Coalesce(Subquery(rows), Value(""), output_field=TextField())
 
     return joined(
-        words_of(Heading, "text"), words_of(RichText, "text"), words_of(ItemList, "items"),
+        words_of(Heading, "text"), WordsOfHtml(words_of(RichText, "text")), WordsOfHtml(words_of(ItemList, "items")),
         words_of(LinkList, "label"), separator="\n\n",
     )
+
+
+class WordsOfHtml(Func):
+    """Rich text's words in SQL (coop_site.text.words_of_html): its tags taken out."""
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "regexp_replace(%(expressions)s, '<[^>]*>', ' ', 'g')"
+        for entity, character in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&amp;", "&")):
+            template = f"replace({template}, '{entity}', '{character}')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function=SQLITE_WORDS_OF_HTML, **extra)
+
+
+SQLITE_WORDS_OF_HTML = "coop_words_of_html"
+
+
+def add_sqlite_functions(sender, connection, **kwargs):
+    """Each SQLite connection gets words_of_html as an SQL function (connection_created)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_WORDS_OF_HTML, 1, words_of_html, deterministic=True)
 
 
 def joined(*parts, separator=" "):
@@ -114,16 +138,16 @@ def few_documents():
     """The few that are searched as they are, public ones only: each current
     page, published partner and published agreement as (kind, pk, title, text)."""
     documents = [
-        Program.objects.current().annotate(kind=Value("page"), search_title=F("title"), search_text=page_text()),
+        Program.objects.current().annotate(search_kind=Value("page"), search_title=F("title"), search_text=page_text()),
         Partner.objects.published().annotate(
-            kind=Value("partner"), search_title=joined("name", "acronym"),
+            search_kind=Value("partner"), search_title=joined("name", "acronym"),
             search_text=joined("local_name", "country", separator=" · "),
         ),
         Agreement.objects.published().annotate(
-            kind=Value("agreement"), search_title=joined("title", "short_name"), search_text=F("parties")
+            search_kind=Value("agreement"), search_title=joined("title", "short_name"), search_text=F("parties")
         ),
     ]
-    rows = [document.order_by().values_list("kind", "pk", "search_title", "search_text") for document in documents]
+    rows = [document.order_by().values_list("search_kind", "pk", "search_title", "search_text") for document in documents]
     return rows[0].union(*rows[1:], all=True).order_by()
 
 

@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from coop_site import page_cache
 from coop_site.publishing import public_condition
-from coop_site.text import partner_slugs
+from coop_site.text import partner_slugs, summary, words_of_html
 from partners.models import Partner
 
 from .comparison import compare_pages
 from .filters import ActivityFilterSet
-from .models import BLOCK_TYPES, Activity, AgreementList, PageContact, PartnerList, Program, RichText, Theme
+from .models import BLOCK_TYPES, Activity, AgreementList, Heading, PageContact, PartnerList, Program, RichText, Theme
 from .rendering import BodyRenderer
 from .search import SearchResults
 
@@ -21,6 +21,16 @@ from .search import SearchResults
 def current_programs():
     """One published version per page: the live one, else the newest snapshot."""
     return list(Program.objects.current().with_last_change().order_by("title"))
+
+
+def pages_by_kind():
+    """The current version of each page, by kind (countries, regions, programs,
+    agreements; kinds without a page left out), by title within a kind."""
+    pages = current_programs()
+    return [
+        (kind, [page for page in pages if page.kind == kind])
+        for kind in Program.Kind if any(page.kind == kind for page in pages)
+    ]
 
 
 def page_versions(*, slug, drafts=False):
@@ -101,6 +111,36 @@ class ProgramPage:
         ).render()
 
 
+@dataclass
+class PrintedPage:
+    """What a page's view prints of its body, as the public sees it: kept in
+    the page cache under the content version, so that a page whose content did
+    not change costs no query for its blocks."""
+
+    body: str  # HTML
+    opening: str  # the start of its first text, as plain words
+    years: list  # of the printed activities, newest first
+    themes: list  # of the printed activities, by name
+    not_public: bool = False
+
+
+def printed_page(program, *, drafts=False, activity_list_url=None):
+    """The body of ``program`` as HTML, with what the view says about it; made
+    again only when the content changes (a preview, with ``drafts``, every time).
+    Dates link to ``activity_list_url`` (None: nowhere)."""
+    def make():
+        page = program_page(program, drafts=drafts)
+        return PrintedPage(
+            body=page.body(activity_list_url=activity_list_url), opening=summary(words_of_html(page.opening_text)),
+            years=page.years, themes=page.themes, not_public=page.not_public,
+        )
+
+    if drafts:
+        return make()
+    variant = "linked-dates" if activity_list_url else "plain-dates"
+    return page_cache.fragment(f"printed-page.{program.pk}.{variant}", make, timeout=600)
+
+
 def block_texts(block):
     """The texts of ``block`` that may hold link markup."""
     return [getattr(block, name) for name in ("text", "items", "links") if hasattr(block, name)]
@@ -164,6 +204,14 @@ def neighbours_on_page(activity):
     previous = siblings.filter(before).order_by("-ordering", "-pk").first()
     following = siblings.filter(after).order_by("ordering", "pk").first()
     return previous, following
+
+
+def heading_above(activity):
+    """The heading ``activity`` is printed under on its page, or None."""
+    return (
+        Heading.objects.filter(program=activity.program_id, ordering__lte=activity.ordering)
+        .order_by("-ordering", "-pk").first()
+    )
 
 
 def search(query):

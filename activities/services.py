@@ -281,6 +281,15 @@ def export_snapshot(program):
         blocks += rows
     blocks.sort(key=lambda block: (isinstance(block, Activity) and block.printed_in_id is not None,
                                    block.ordering, BLOCK_TYPES.index(type(block)), block.pk))
+    places = Counter((type(block), block.ordering) for block in blocks if not isinstance(block, Activity))
+    twice = next((place for place, count in places.items() if count > 1), None)
+    if twice:
+        # A fixture names a block by its place; two in one place could not be told apart when loaded.
+        model, ordering = twice
+        raise SnapshotError(
+            f"{program} cannot be exported: two {model._meta.verbose_name_plural} of it stand at ordering {ordering}, "
+            "and a block is known by its place. Give each its own place (save the page's form once), then export it."
+        )
     activities = [block for block in blocks if isinstance(block, Activity)]
     themes = {theme for activity in activities for theme in activity.themes.all()}
     partners = {partner for activity in activities for partner in activity.partners.all()}
@@ -319,7 +328,8 @@ def load_snapshot(path, *, user=None, replace=False):
     report = SnapshotReport(path=str(path))
     reason = f"Loaded from {Path(path).name}" + (" with --replace" if replace else "")
     with snapshot_rules.writable() as allowance:
-        loader = _Loader(path, report, user=user, reason=reason, replace=replace, allowance=allowance)
+        loader = _Loader(path, report, user=user, reason=reason, replace=replace, allowance=allowance,
+                         held=_held_blocks(records))
         for index, record in enumerate(records, start=1):
             loader.add(_Where(path, index, record), record)
         loader.finish()
@@ -334,11 +344,14 @@ class _Loader:
     The records of a snapshot already in the database are compared, not
     written, unless ``replace``: the differences are counted and refused at
     the end. The snapshots this load creates or replaces are added to the
-    ``allowance`` (snapshot_rules.writable) before their first record is written."""
+    ``allowance`` (snapshot_rules.writable) before their first record is written;
+    the blocks of a replaced snapshot that the file does not hold (``held``)
+    are removed then too, so that the file's blocks may take their places and anchors."""
 
-    def __init__(self, path, report, *, user, reason, replace, allowance):
+    def __init__(self, path, report, *, user, reason, replace, allowance, held):
         self.path, self.report, self.user, self.reason, self.replace = path, report, user, reason, replace
-        self.allowance = allowance
+        self.allowance, self.held = allowance, held
+        self.removed = {}  # (model, natural key) -> the block of a replaced snapshot removed for the file
         self.known = {}  # model -> {natural key: object}, from the database and from this file
         self.new = []  # (where, instance, m2m pks) of the model being read, not yet inserted
         self.loaded = []  # (where, instance, references resolved here) of every record, for the final full_clean
@@ -402,6 +415,7 @@ class _Loader:
             self.touched[snapshot.pk] = snapshot
             if self.replace:
                 self.allowance.add(snapshot.slug, snapshot.archived_on)
+                self.remove_what_the_file_lacks(snapshot)
         return snapshot
 
     def differ(self, order, message):
@@ -426,6 +440,12 @@ class _Loader:
         obj = self.index(target_model).get(key)
         if obj is not None and obj.pk is None:  # read from this file, still waiting to be inserted
             self.insert_new()
+        gone = self.removed.get((target_model, key))
+        if obj is None and gone is not None:
+            raise SnapshotError(where.say(
+                f"refers to {_named(gone)} of {Snapshot.of(gone.program)}, which the file does not hold: "
+                "a file that replaces a snapshot holds all of it", model_field.name,
+            ))
         if obj is None and not forward:
             shown = json.dumps(value, ensure_ascii=False)
             raise SnapshotError(where.say(f"refers to no {target_model._meta.label_lower} with natural key {shown}",
@@ -455,7 +475,7 @@ class _Loader:
                 for name, pks in m2m.items():
                     getattr(instance, name).set(pks)
         except (DatabaseError, ValueError, snapshot_rules.SnapshotChangeRefused) as error:
-            raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
+            raise SnapshotError(_refusal(where, instance, error)) from error
         self.index(model)[tuple(instance.natural_key())] = instance
         self.report.updated[label] += 1
 
@@ -479,9 +499,23 @@ class _Loader:
                 for model_field in model._meta.many_to_many:
                     self.link(model_field, batch, history)
         except (DatabaseError, ValueError, snapshot_rules.SnapshotChangeRefused) as error:
-            first = batch[0][0]
-            raise SnapshotError(first.say(f"cannot be saved, with the {len(batch) - 1} records after it: {error}")) from error
+            refusal = self.refusal_of(model, batch)
+            if refusal is None:
+                first = batch[0][0]
+                refusal = first.say(f"cannot be saved, with the {len(batch) - 1} records after it: {error}")
+            raise SnapshotError(refusal) from error
         self.report.created[model._meta.label_lower] += len(batch)
+
+    def refusal_of(self, model, batch):
+        """Which record of a batch the database refused, and why: the records
+        are inserted again one by one (the load is undone anyway)."""
+        for where, instance, _ in batch:
+            try:
+                with transaction.atomic():
+                    model._default_manager.bulk_create([instance])
+            except (DatabaseError, ValueError, snapshot_rules.SnapshotChangeRefused) as error:
+                return _refusal(where, instance, error)
+        return None
 
     def link(self, model_field, batch, history):
         """The links of one many-to-many field, and their rows in the history entries."""
@@ -499,9 +533,10 @@ class _Loader:
             if id(instance) not in waiting and instance.pk is not None:  # inserted by this load
                 instance._history_user, instance._change_reason = self.user, self.reason
                 try:
-                    instance.save()
+                    with transaction.atomic():
+                        instance.save()
                 except (DatabaseError, ValueError, snapshot_rules.SnapshotChangeRefused) as error:
-                    raise SnapshotError(where.say(f"cannot be saved: {error}")) from error
+                    raise SnapshotError(_refusal(where, instance, error)) from error
         for item in self.waiting:
             self.update(*item)
         self.compare_what_the_file_lacks()
@@ -527,38 +562,90 @@ class _Loader:
 
     def compare_what_the_file_lacks(self):
         """The blocks (activities included) of the snapshots this file holds
-        records of that it does not hold: differences, or, with ``replace``,
-        removed (an activity printed inside another one before it)."""
+        records of that it does not hold: differences, unless ``replace``
+        (then they are removed already)."""
+        if self.replace:
+            return
         missing = []
         for snapshot in self.touched.values():
             for model in BLOCK_TYPES:
                 stored = model.objects.filter(program=snapshot).select_related("program")
                 missing += [obj for obj in stored if (model, tuple(obj.natural_key())) not in self.seen]
-        missing.sort(key=lambda obj: (not (isinstance(obj, Activity) and obj.printed_in_id), obj.ordering, obj.pk))
-        if not self.replace:
-            for order, obj in enumerate(missing, start=len(self.loaded) + 1):
-                self.differ(order, (
-                    f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' of {Snapshot.of(obj.program)} "
-                    "is in the database but not in the file"
-                ))
-            return
-        # An activity the file keeps may not be printed inside one it drops: removing that one would take it along.
-        gone = [obj.pk for obj in missing if isinstance(obj, Activity)]
-        leaning = list(
-            Activity.objects.filter(printed_in__in=gone).exclude(pk__in=gone).select_related("program", "printed_in")
-        )
-        if leaning:
-            obj = leaning[0]
-            target = obj.printed_in
-            raise SnapshotError(
-                f"{self.path}: {obj._meta.label_lower} '{obj.natural_key()[0]}' refers to "
-                f"{target._meta.label_lower} '{target.natural_key()[0]}' of {Snapshot.of(target.program)}, "
-                "which the file does not hold: a file that replaces a snapshot holds all of it"
-            )
-        for obj in missing:
+        missing.sort(key=lambda obj: (obj.ordering, BLOCK_TYPES.index(type(obj)), obj.pk))
+        for order, obj in enumerate(missing, start=len(self.loaded) + 1):
+            self.differ(order, f"{self.path}: {_named(obj)} of {Snapshot.of(obj.program)} is in the database but not in the file")
+
+    def remove_what_the_file_lacks(self, snapshot):
+        """Removes the blocks of ``snapshot`` (being replaced) that the file does
+        not hold, before any of the file's records of it is written: a heading
+        of the file may then take the place or the anchor of one removed. An
+        activity kept that was printed inside one removed is compared with the
+        file's record of it as it was read (the database emptied its reference),
+        so that the change is saved, and in its history."""
+        missing = [
+            (model, key, obj)
+            for model in BLOCK_TYPES
+            for key, obj in self.index(model).items()
+            if obj.pk is not None and obj.program_id == snapshot.pk and (model, key) not in self.held
+        ]
+        # Those printed inside another first: removing the other would empty their reference.
+        missing.sort(key=lambda found: not (isinstance(found[2], Activity) and found[2].printed_in_id))
+        for model, key, obj in missing:
             obj._history_user, obj._change_reason = self.user, self.reason
-            obj.delete()
-            self.report.removed[obj._meta.label_lower] += 1
+            try:
+                obj.delete()
+            except (DatabaseError, snapshot_rules.SnapshotChangeRefused) as error:
+                raise SnapshotError(f"{self.path}: {_named(obj)} of {Snapshot.of(snapshot)}, which the file does not "
+                                    f"hold, cannot be removed: {error}") from error
+            del self.index(model)[key]
+            self.removed[model, key] = obj
+            self.report.removed[model._meta.label_lower] += 1
+
+
+def _held_blocks(records):
+    """(model, natural key) of each block (activity included) that ``records``
+    hold, as _Loader.add() finds it; what cannot be read is left to add() to refuse."""
+    models = {model._meta.label_lower: model for model in BLOCK_TYPES}
+    held = set()
+    for record in records:
+        fields = record.get("fields") if isinstance(record, dict) else None
+        model = models.get(str(record.get("model", "")).lower()) if isinstance(fields, dict) else None
+        if model is None or not isinstance(fields.get("program"), list):
+            continue
+        own = model._meta.get_field("slug" if model is Activity else "ordering")
+        try:
+            value = own.to_python(fields.get(own.name, own.get_default()))
+        except ValidationError:
+            continue
+        key = (value, *fields["program"])
+        if all(part is None or isinstance(part, (str, int)) for part in key):
+            held.add((model, key))
+    return held
+
+
+def _named(obj):
+    """A record as messages name it: by its slug or anchor, else (a block) by its place."""
+    return _name(obj._meta.label_lower, {name: getattr(obj, name, None) for name in ("slug", "anchor", "ordering")})
+
+
+def _name(label, fields):
+    key = fields.get("slug") or fields.get("anchor")
+    if key:
+        return f"{label} {key!r}"
+    if fields.get("ordering") is not None:
+        return f"{label} at ordering {fields['ordering']}"
+    return label
+
+
+def _refusal(where, instance, error):
+    """Why the database refused to save ``instance``: in the words of the
+    model's constraint it breaks, checked against the records saved before it."""
+    try:
+        instance.validate_constraints()
+    except ValidationError as invalid:
+        name, messages = next(iter(invalid.message_dict.items()))
+        return where.say(" ".join(messages), field_name=name)
+    return where.say(f"cannot be saved: {error}")
 
 
 def _link(model_field, rows):
@@ -595,8 +682,7 @@ class _Where:
         self.path, self.index = path, index
         fields = record.get("fields") if isinstance(record, dict) else None
         fields = fields if isinstance(fields, dict) else {}
-        key = fields.get("slug") or fields.get("anchor") or ""
-        self.label = f"{record.get('model', '?') if isinstance(record, dict) else '?'}{f' {key!r}' if key else ''}"
+        self.label = _name(str(record.get("model", "?")) if isinstance(record, dict) else "?", fields)
 
     def say(self, problem, field_name=None):
         field_part = f", field '{field_name}'" if field_name and field_name != "__all__" else ""

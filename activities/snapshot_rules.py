@@ -13,9 +13,10 @@ inside ``writable(...)``: an allowance for the snapshots it names that lasts as
 long as its own transaction. ``loaddata`` of a fixture whose page date is new
 may write the snapshot it creates, until its transaction ends; a record of an
 existing snapshot that it saves again unchanged passes. On PostgreSQL a
-trigger (migration 0009) refuses the same writes made in plain SQL unless the
-transaction set the allowance (``ALLOWANCE_SETTING``): a data migration that
-must change a snapshot's rows takes ``writable(...)`` too.
+trigger on each of these tables (migrations 0009 and 0015) refuses the same
+writes made in plain SQL unless the transaction set the allowance
+(``ALLOWANCE_SETTING``): a data migration that must change a snapshot's rows
+takes ``writable(...)`` too.
 """
 
 import contextlib
@@ -293,7 +294,9 @@ def _links_checker(field):
     return check_links
 
 
-# Records that snapshots use without owning them, and how a page reaches each.
+# Records that snapshots use without owning them, and how a page reaches each:
+# a partner through its activities and the page's own list of partners, a
+# contact through the page's contact blocks.
 SHARED = {
     "activities.theme": ["activities__themes"],
     "partners.partner": ["activities__partners", "partners"],
@@ -312,7 +315,9 @@ def snapshots_using(obj, using=DEFAULT_DB_ALIAS):
 
 
 def _check_shared(sender, instance, using, **kwargs):
-    """Deleting a record snapshots use would remove their links to it (or empty their contact)."""
+    """Deleting a record snapshots use would remove their links to it. (A
+    contact that any contact block names is kept by the block's foreign key
+    too: Django refuses it with ProtectedError before this is asked.)"""
     what = f"delete the {sender._meta.verbose_name} “{instance}”, which a snapshot uses"
     hint = "It stays as long as a snapshot holds it; it may be edited, or removed from the live version."
     check(snapshots_using(instance, using), what, using, hint)

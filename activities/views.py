@@ -17,12 +17,12 @@ from .models import Activity, Program
 
 
 class ProgramIndexView(TemplateView):
-    """The web area's programs: the home page and the International Cooperation index."""
+    """The web area's pages, by kind: the home page and the International Cooperation index."""
 
     template_name = "activities/area_index.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(program_list=selectors.current_programs(), **kwargs)
+        return super().get_context_data(pages_by_kind=selectors.pages_by_kind(), **kwargs)
 
 
 class ProgramDetailView(PreviewMixin, TemplateView):
@@ -39,9 +39,11 @@ class ProgramDetailView(PreviewMixin, TemplateView):
         program = self.get_program(versions)
         if program is None:
             raise Http404("No published page at this address.")
-        page = selectors.program_page(program, drafts=self.preview)
         # A snapshot at its /archive/ address is printed as it was: its dates link nowhere.
-        activity_list_url = None if self.at_archive_address else reverse("activity:list")
+        page = selectors.printed_page(
+            program, drafts=self.preview,
+            activity_list_url=None if self.at_archive_address else reverse("activity:list"),
+        )
         return super().get_context_data(
             at_archive_address=self.at_archive_address,
             # A snapshot at its archive address links to the current version,
@@ -49,12 +51,12 @@ class ProgramDetailView(PreviewMixin, TemplateView):
             current_version_url=program.page_url if self.at_archive_address and program != versions[0] else "",
             versions=versions,
             program=program,
-            body=page.body(activity_list_url=activity_list_url),
+            body=page.body,
             not_public=page.not_public,
             years=page.years,
             themes=page.themes,
             archived_on=program.archived_on,
-            meta_description=program.meta_description or summary(page.opening_text),
+            meta_description=program.meta_description or page.opening,
             **kwargs,
         )
 
@@ -265,7 +267,7 @@ class ActivityDetailView(PreviewMixin, DetailView):
             Activity.objects.order_by(F("program__archived_on").desc(nulls_first=True))
             if self.preview else Activity.objects.current()
         )
-        return activities.select_related("program").prefetch_related("themes", "partners")
+        return activities.select_related("program", "printed_in").prefetch_related("themes", "partners")
 
     def get_object(self, queryset=None):
         activity = self.get_queryset().filter(slug=self.kwargs["slug"]).first()
@@ -282,5 +284,8 @@ class ActivityDetailView(PreviewMixin, DetailView):
             partners_by_slug=selectors.linked_partners(self.object.text),
             previous_activity=previous_activity,
             next_activity=next_activity,
+            heading=selectors.heading_above(self.object),
+            # Where the page prints it: in its own item, or inside the one it is printed in.
+            printed_at=self.object.printed_in.slug if self.object.printed_in_id else self.object.slug,
             **kwargs,
         )

@@ -13,6 +13,10 @@ program = next(record for record in records if record["model"] == "activities.pr
 page_key = [program["fields"]["slug"], program["fields"]["archived_on"]]
 themes = [record["fields"]["slug"] for record in records if record["model"] == "activities.theme"]
 partners = [record["fields"]["slug"] for record in records if record["model"] == "partners.partner"]
+# Printed at the end of the "Past Activities" list, as tests.content.past_activities() places them.
+agreements = next(r["fields"]["ordering"] for r in records if r["fields"].get("anchor") == "agreements")
+place = max(r["fields"]["ordering"] for r in records
+            if r["model"] == "activities.activity" and r["fields"]["ordering"] < agreements)
 subjects = ["workshop", "webinar", "inspection", "training", "course", "visit", "study", "meeting", "pilot", "plan"]
 for n in range(count):
     text = (
@@ -23,7 +27,7 @@ for n in range(count):
         "model": "activities.activity",
         "fields": {
             "status": "published", "provenance": "added", "provenance_note": "",
-            "program": page_key, "section": ["past-activities", *page_key], "order": 1000 + n,
+            "program": page_key, "region": "main", "ordering": place, "display": "bulleted", "date_prefix": True,
             "slug": f"generated-{n}", "title": "", "date": datetime.date(2001 + n % 20, 1 + n % 12, 1).isoformat(),
             "text": text, "themes": [[themes[n % len(themes)]], [themes[(n + 3) % len(themes)]]],
             "partners": [[partners[n % len(partners)]]], "printed_in": None, "publish_at": None,

@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 
-
 # Publication changes only through publish, unpublish and schedule (by Publishers).
 PUBLICATION_FIELDS = ("status", "publish_at")
 

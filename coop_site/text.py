@@ -12,15 +12,18 @@ Everything outside links is printed exactly as stored, escaped.
 """
 
 import difflib
+import html as html_entities
 import re
 from dataclasses import dataclass
 
+import nh3
 from ada_url import URL, idna_to_ascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django_prose_editor.fields import ProseEditorField
 
 LINK = re.compile(r"\[(?P<words>[^\[\]]+)\]\((?P<target>[^()\s]+)\)")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -53,12 +56,10 @@ def summary(text, limit=160):
 
 
 def partner_slugs(*texts):
-    return {
-        m["target"].removeprefix("partner:")
-        for text in texts
-        for m in LINK.finditer(text or "")
-        if m["target"].startswith("partner:")
-    }
+    """The partners the links of ``texts`` name, in link markup or in rich text."""
+    targets = [m["target"] for text in texts for m in LINK.finditer(text or "")]
+    targets += [html_entities.unescape(m["href"]) for text in texts for m in ANCHOR.finditer(text or "")]
+    return {target.removeprefix("partner:") for target in targets if target.startswith("partner:")}
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,123 @@ def render_links(text, partners_by_slug):
         last = m.end()
     out.append(escape((text or "")[last:]))
     return mark_safe("".join(out))
+
+
+# Rich text: HTML as the editor (django-prose-editor) writes it, kept to these
+# tags and attributes when saved and again when printed (nh3).
+RICH_TEXT_TAGS = {"p", "br", "strong", "em", "a", "span", "ul", "ol", "li"}
+RICH_TEXT_ATTRIBUTES = {"a": {"href"}, "span": {"lang"}}
+# A language tag (BCP 47, as HTML's lang takes it): "es", "pt-BR", "es-419".
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+# A link as the cleaner writes it; editor's links may carry other attributes too.
+ANCHOR = re.compile(r'<a\b[^>]*?\shref="(?P<href>[^"]*)"[^>]*>(?P<words>.*?)</a>', re.S)
+
+
+def _kept_attribute(tag, name, value):
+    if name == "lang":
+        return value if LANGUAGE_TAG.match(value) else None
+    return value
+
+
+_rich_text = nh3.Cleaner(
+    tags=RICH_TEXT_TAGS, attributes=RICH_TEXT_ATTRIBUTES, url_schemes={"http", "https", "mailto", "partner"},
+    link_rel=None, attribute_filter=_kept_attribute, strip_comments=True,
+)
+
+
+def clean_html(value):
+    """``value`` (HTML) with only the tags and attributes rich text may hold;
+    a list item's one paragraph is its text, and an empty text is empty."""
+    cleaned = _rich_text.clean(value or "").strip()
+    # The editor wraps each list item's text in a paragraph; printed, it is the item.
+    cleaned = re.sub(r"<li><p>(.*?)</p>", r"<li>\1", cleaned, flags=re.S)
+    cleaned = re.sub(r"<a>(.*?)</a>", r"\1", cleaned, flags=re.S)  # a link whose address was refused
+    return "" if re.fullmatch(r"(<p>\s*</p>|<p><br></p>)?", cleaned) else cleaned
+
+
+def words_of_html(value):
+    """The words a reader sees in rich text, blocks and line breaks as spaces."""
+    spaced = re.sub(r"</(p|li)>|<br>|<(ul|ol)>", " ", value or "")
+    return " ".join(html_entities.unescape(nh3.clean(spaced, tags=set())).split())
+
+
+def html_links(value):
+    """(words as plain text, href) for each link of rich text."""
+    return [(words_of_html(m["words"]), html_entities.unescape(m["href"])) for m in ANCHOR.finditer(value or "")]
+
+
+def render_html(value, partners_by_slug):
+    """Rich text as printed: cleaned again (whatever wrote it), each link
+    resolved as browsers read it (a partner's to its address) and each
+    external one followed by the Exit disclaimer link; a link that is no
+    safe link, or to a partner that is not public, is printed as its words."""
+    def link(m):
+        words, target = mark_safe(m["words"]), html_entities.unescape(m["href"])
+        if target.startswith("partner:"):
+            partner = partners_by_slug.get(target.removeprefix("partner:"))
+            if partner is None or not partner.url:
+                return words
+            return link_html(words, partner.url, partner.leaves_site)
+        return link_html(words, target)
+
+    return mark_safe(ANCHOR.sub(link, clean_html(value)))
+
+
+def list_items(value):
+    """The words of each item of a list in rich text (a sub-item on its own)."""
+    return [words for part in re.split(r"<li>", value or "")[1:] if (words := words_of_html(part))]
+
+
+def list_depth(value):
+    """How deep the lists of rich text nest: 0 without a list, 1 for a plain list."""
+    depth = deepest = 0
+    for tag in re.finditer(r"<(/?)(ul|ol)>", value or ""):
+        depth += -1 if tag[1] else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def validate_rich_text(value):
+    """Refuse rich text whose links the site cannot resolve, or whose lists nest more than one level."""
+    from partners.models import Partner
+
+    errors = []
+    for words, href in html_links(value):
+        if href.startswith("partner:"):
+            slug = href.removeprefix("partner:")
+            if not Partner.objects.filter(slug=slug).exists():
+                errors.append(f"“{words}” links to partner:{slug}, but no partner has the slug “{slug}”.")
+        elif problem := resolve(href).problem:
+            errors.append(f"“{words}” links to {href}: {problem}.")
+    if list_depth(clean_html(value)) > 2:
+        errors.append("A list item may hold a list, but that list's items may not: one level of nesting.")
+    if errors:
+        raise ValidationError(errors)
+
+
+class RichTextField(ProseEditorField):
+    """Rich text, edited with django-prose-editor: paragraphs, bold, italic,
+    links (to a partner, another site, this site or an e-mail address) and a
+    phrase's language; with ``lists``, bulleted and numbered lists too. What
+    is saved is cleaned (clean_html); the links are checked first, so that an
+    editor is told of one that would be dropped."""
+
+    LINK_FORMS = (
+        "Links: partner:slug for a partner (its address, kept current), https://… for another site, "
+        "/path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the "
+        "Exit disclaimer link by themselves. The language button marks a phrase in another language (es)."
+    )
+
+    def __init__(self, *args, lists=False, **kwargs):
+        extensions = {
+            "Bold": True, "Italic": True, "HardBreak": True, "Language": True,
+            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "partner"]},
+        }
+        if lists:
+            extensions |= {"BulletList": True, "OrderedList": True, "ListItem": True}
+        kwargs.setdefault("validators", [validate_rich_text])
+        kwargs.setdefault("help_text", self.LINK_FORMS)
+        super().__init__(*args, extensions=extensions, sanitize=clean_html, **kwargs)
 
 
 def link_problems(text):

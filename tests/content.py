@@ -49,14 +49,16 @@ def past_activities_place(program):
 
 def past_activities(program, count, *, slug="extra", **fields):
     """``count`` unsaved published activities of ``program`` printed at the end of
-    its "Past Activities" list, for bulk_create()."""
+    its "Past Activities" list, for bulk_create(); "{n}" in ``text`` and
+    ``title`` is each one's number."""
     from activities.models import Activity
 
     ordering = past_activities_place(program)
     fields = {"status": "published", "display": "bulleted", **fields}
-    text = fields.pop("text", "Extra activity {n}.")
+    text, title = fields.pop("text", "Extra activity {n}."), fields.pop("title", "")
     return [
-        Activity(program=program, ordering=ordering, slug=f"{slug}-{n}", text=text.format(n=n), **fields)
+        Activity(program=program, ordering=ordering, slug=f"{slug}-{n}", text=text.format(n=n),
+                 title=title.format(n=n), **fields)
         for n in range(count)
     ]
 

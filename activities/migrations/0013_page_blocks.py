@@ -108,7 +108,6 @@ class Migration(migrations.Migration):
                 ('provenance_note', models.TextField(blank=True, help_text='For staff: the source of this record, or what was reconstructed and why.')),
                 ('region', models.CharField(default='main', max_length=20)),
                 ('ordering', models.IntegerField(default=0)),
-                ('style', models.CharField(choices=[('bulleted', 'Bulleted'), ('numbered', 'Numbered')], default='bulleted', max_length=10)),
                 ('items', models.TextField(help_text='One item a line; a line starting with “- ” goes under the item above it (one level). Links as in texts: [words](https://…), [words](partner:slug), [words](#anchor).', validators=[coop_site.text.validate_links])),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -259,7 +258,6 @@ class Migration(migrations.Migration):
                 ('provenance_note', models.TextField(blank=True, help_text='For staff: the source of this record, or what was reconstructed and why.')),
                 ('region', models.CharField(default='main', max_length=20)),
                 ('ordering', models.IntegerField(default=0)),
-                ('style', models.CharField(choices=[('bulleted', 'Bulleted'), ('numbered', 'Numbered')], default='bulleted', max_length=10)),
                 ('items', models.TextField(help_text='One item a line; a line starting with “- ” goes under the item above it (one level). Links as in texts: [words](https://…), [words](partner:slug), [words](#anchor).', validators=[coop_site.text.validate_links])),
             ],
             options={
@@ -609,5 +607,46 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='heading',
             constraint=models.CheckConstraint(condition=models.Q(('level__gte', 2), ('level__lte', 4)), name='heading_level_h2_to_h4', violation_error_message='A heading is an h2, h3 or h4.'),
+        ),
+
+        migrations.AlterField(
+            model_name='activity',
+            name='ordering',
+            field=models.IntegerField(default=0),
+        ),
+        migrations.AlterField(
+            model_name='historicalactivity',
+            name='ordering',
+            field=models.IntegerField(default=0),
+        ),
+        migrations.AlterField(
+            model_name='historicalitemlist',
+            name='items',
+            field=models.TextField(help_text='A bulleted or numbered list. Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
+        ),
+        migrations.AlterField(
+            model_name='historicallinklist',
+            name='links',
+            field=models.TextField(blank=True, help_text='A bulleted list of links: to other pages (/path/ or https://…) or to #anchors of this one. Words without a link, for a link whose target was lost, are printed as words.', validators=[coop_site.text.validate_rich_text]),
+        ),
+        migrations.AlterField(
+            model_name='historicalrichtext',
+            name='text',
+            field=models.TextField(blank=True, help_text='Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
+        ),
+        migrations.AlterField(
+            model_name='itemlist',
+            name='items',
+            field=models.TextField(help_text='A bulleted or numbered list. Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
+        ),
+        migrations.AlterField(
+            model_name='linklist',
+            name='links',
+            field=models.TextField(blank=True, help_text='A bulleted list of links: to other pages (/path/ or https://…) or to #anchors of this one. Words without a link, for a link whose target was lost, are printed as words.', validators=[coop_site.text.validate_rich_text]),
+        ),
+        migrations.AlterField(
+            model_name='richtext',
+            name='text',
+            field=models.TextField(blank=True, help_text='Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
         ),
     ]

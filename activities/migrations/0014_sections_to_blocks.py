@@ -2,11 +2,31 @@
 its intro (a text), its in-page links (a link list made from its headings),
 then each section in turn (its heading, its intro, its activities, its
 subsections, its "Top of Page" link), then its contact. Every word stays
-where it was printed."""
+where it was printed; the intros' link markup becomes rich text (HTML)."""
+
+import html
+import re
 
 from django.db import migrations
 
 STEP = 10
+LINK = re.compile(r"\[(?P<words>[^\[\]]+)\]\((?P<target>[^()\s]+)\)")
+
+
+def rich_text(markup):
+    """The link markup of a page's texts ("[words](target)", paragraphs apart
+    by a blank line) as the rich text blocks hold it."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", markup or "") if part.strip()]
+    printed = []
+    for paragraph in paragraphs:
+        out, last = [], 0
+        for link in LINK.finditer(paragraph):
+            out.append(html.escape(paragraph[last : link.start()], quote=False))
+            out.append(f'<a href="{html.escape(link["target"])}">{html.escape(link["words"], quote=False)}</a>')
+            last = link.end()
+        out.append(html.escape(paragraph[last:], quote=False))
+        printed.append("<p>" + "".join(out) + "</p>")
+    return "".join(printed)
 DISPLAY = {"none": "paragraph", "bulleted": "bulleted", "numbered": "numbered"}
 
 
@@ -40,7 +60,7 @@ def sections_to_blocks(apps, schema_editor):
 
         own = (program.provenance, program.provenance_note)
         if program.intro:
-            place("RichText", *own, text=program.intro)
+            place("RichText", *own, text=rich_text(program.intro))
         if program.explore_label:
             place("LinkList", *own, label=program.explore_label, from_headings=True)
         sections = list(Section.objects.filter(program=program).order_by("order", "pk"))
@@ -52,7 +72,7 @@ def sections_to_blocks(apps, schema_editor):
             if section.title:
                 place("Heading", *note, level=level, text=section.title, anchor=section.anchor)
             if section.intro or section.exit_notice:
-                place("RichText", *note, text=section.intro, exit_notice=section.exit_notice)
+                place("RichText", *note, text=rich_text(section.intro), exit_notice=section.exit_notice)
             # The section's order of its activities, in the field 0013 renamed.
             for activity in Activity.objects.filter(section=section).order_by("ordering", "pk"):
                 if activity.printed_in_id is None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 from coop_site.logging import stdout_logging
 
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "simple_history",
     "content_editor",
+    "django_prose_editor",
     "axes",
     "coop_site.apps.CoopSiteConfig",
     "partners",
@@ -283,5 +286,17 @@ LOGGING = stdout_logging(level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"), logge
 # the whole file is read and checked in memory before anything is written.
 SNAPSHOT_MAX_BYTES = 20 * 1024 * 1024
 
-# The snapshot that `manage.py load_initial_data` loads into an empty database.
-INITIAL_SNAPSHOT = os.environ.get("INITIAL_SNAPSHOT", str(BASE_DIR / "fixtures" / "peru-2021-01-19.json"))
+# Rich text's own editor extension: a phrase's language (<span lang="es">).
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("js/prose-language.js")],
+        "extensions": {"Language": html_tags(["span"], {"span": ["lang"]})},
+    },
+]
+
+# The snapshots that `manage.py load_initial_data` loads into an empty database, all or
+# none; INITIAL_SNAPSHOTS names others, separated by commas.
+INITIAL_SNAPSHOTS = os.environ.get("INITIAL_SNAPSHOTS", "").split(",") if os.environ.get("INITIAL_SNAPSHOTS") else [
+    str(BASE_DIR / "fixtures" / name)
+    for name in ("peru-2021-01-19.json", "mexico-2021-01-19.json", "latin-america-and-caribbean-2021-01-19.json")
+]

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from activities.models import Activity, Section, Theme
-from tests.content import load_peru_as_live_version
-from tests.html import FilterChoices, Page, words
+from activities.models import Activity, Program, Theme
+from tests.content import load_peru_as_live_version, past_activities_place
+from tests.html import PERU_PAGE, FilterChoices, Page, words
 
 
 def listed(testcase, response):
@@ -29,12 +29,13 @@ def summary(response):
 
 
 def add_activities(count, *, themes=(), year=2015, slug="extra"):
-    """``count`` published activities in the Past Activities section."""
-    section = Section.objects.get(anchor="past-activities")
+    """``count`` published activities in the Past Activities list."""
+    program = Program.objects.get()
+    ordering = past_activities_place(program)
     created = Activity.objects.bulk_create(
-        Activity(program=section.program, section=section, slug=f"{slug}-{n}", title=f"{slug.title()} activity {n}",
+        Activity(program=program, ordering=ordering, slug=f"{slug}-{n}", title=f"{slug.title()} activity {n}",
                  text=f"An added activity, number {n}.", date=datetime.date(year, 1 + n % 12, 1),
-                 status="published", order=1000 + n)
+                 status="published")
         for n in range(count)
     )
     links = [Activity.themes.through(activity_id=activity.pk, theme_id=theme.pk)
@@ -297,13 +298,21 @@ class ActivityDetailTests(TestCase):
         self.assertIn("/activities/2020/", hrefs)
         self.assertIn("/activities/theme/enforcement-and-compliance/", hrefs)
         self.assertIn("/partners/oefa/", hrefs)
-        self.assertIn("/international-cooperation/epa-collaboration-peru/#highlights", hrefs)
+        self.assertIn("/international-cooperation/epa-collaboration-peru/#peru-2020-03-raura-mine-inspections-webinar", hrefs)
+        self.assertIn('id="peru-2020-03-raura-mine-inspections-webinar"', self.client.get(PERU_PAGE).content.decode())
         index = hrefs.index("https://www.gob.pe/oefa")
         self.assertEqual(page.links[index + 1]["text"], "Exit")
 
+    def test_says_the_heading_it_is_printed_under_and_links_to_its_place(self):
+        response = self.client.get("/activities/peru-2019-06-compliance-promotion-workshop/")
+        self.assertContains(response, "EPA Collaboration with Peru, Past Activities</a>")
+        second = Activity.objects.get(printed_in__isnull=False)  # printed inside the December 2017 bullet
+        page = Page(self.client.get(second.get_absolute_url()).content.decode())
+        self.assertIn(f"{PERU_PAGE}#{second.printed_in.slug}", [link["href"] for link in page.links])
+
     def test_previous_and_next_follow_the_order_of_the_page(self):
         order = list(
-            Activity.objects.published().order_by("section__order", "order", "pk").values_list("slug", flat=True)
+            Activity.objects.published().order_by("ordering", "pk").values_list("slug", flat=True)
         )
         self.assertEqual(order[:2], ["peru-2020-03-raura-mine-inspections-webinar", "peru-2019-08-eab-adjudication-course"])
         for position, slug in enumerate(order):

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import services
-from activities.models import Activity, Program, Section
+from activities.models import Activity, Heading, Program, RichText
+from activities.selectors import page_blocks
 from tests.activities.test_publishing import LITTER, RAURA, staff_user
 from tests.forms import admin_action, admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
@@ -23,6 +24,10 @@ NOTICE = "This is not the current EPA website."
 
 def title_of(response):
     return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)[1]
+
+
+def rewrite_opening(program, text):
+    RichText.objects.filter(pk=RichText.objects.filter(program=program).order_by("ordering")[0].pk).update(text=text)
 
 
 def link_texts(response):
@@ -39,9 +44,13 @@ class VersionsTestCase(TestCase):
         cls.publisher = staff_user("publisher", "Publishers")
         cls.editor = staff_user("editor", "Editors")
 
-    def start_published_live_version(self, **changes):
+    def start_published_live_version(self, opening=None, **changes):
+        """The live version, published, with ``changes`` to the page and its
+        first text (the page's opening words) rewritten as ``opening``."""
         live = services.start_live_version(self.snapshot, user=self.publisher)
         Program.objects.filter(pk=live.pk).update(**changes)
+        if opening is not None:
+            rewrite_opening(live, opening)
         return services.publish(live, user=self.publisher)
 
     def live_activity(self, slug):
@@ -85,7 +94,7 @@ class ArchiveAddressTests(VersionsTestCase):
             position = found + len(block)
 
     def test_a_live_version_takes_the_page_address_and_carries_no_notice_nor_marker(self):
-        self.start_published_live_version(intro="Our work with Peru, as it is today.")
+        self.start_published_live_version(opening="Our work with Peru, as it is today.")
         live = self.client.get(PERU_PAGE)
         self.assertContains(live, "Our work with Peru, as it is today.")
         self.assertNotContains(live, NOTICE)
@@ -150,7 +159,7 @@ class ArchiveAddressTests(VersionsTestCase):
 
     def test_a_draft_live_version_is_for_staff_only(self):
         live = services.start_live_version(self.snapshot, user=self.publisher)
-        Program.objects.filter(pk=live.pk).update(intro="A draft introduction.")
+        rewrite_opening(live, "A draft introduction.")
         self.assertNotContains(self.client.get(PERU_PAGE), "A draft introduction.")
         self.client.force_login(self.editor)
         preview = self.client.get(PERU_PAGE)
@@ -210,14 +219,19 @@ class CurrentVersionListingTests(VersionsTestCase):
 
 class SnapshotCommandTests(VersionsTestCase):
     def test_snapshot_freezes_what_the_public_sees_of_the_live_version(self):
-        live = self.start_published_live_version(intro="Our work with Peru in 2026.")
+        live = self.start_published_live_version(opening="Our work with Peru in 2026.")
         Activity.objects.filter(pk=self.live_activity(RAURA).pk).update(status="draft")
         out = io.StringIO()
         call_command("snapshot", "peru", "--date", "2026-11-25", "--user", "publisher", stdout=out)
         self.assertIn("/archive/2026-11-25" + PERU_PAGE, out.getvalue())
         frozen = Program.objects.get(archived_on=datetime.date(2026, 11, 25))
         self.assertTrue(frozen.is_published)
-        self.assertEqual(frozen.sections.count(), live.sections.count())
+        self.assertEqual(
+            [(type(block), block.ordering) for block in page_blocks(frozen)],
+            [(type(block), block.ordering) for block in page_blocks(live)
+             if not (isinstance(block, Activity) and block.slug == RAURA)],
+            "every block the public sees, in order",
+        )
         # The draft was not public, so it is not in the archive.
         self.assertFalse(frozen.activities.filter(slug=RAURA).exists())
         self.assertEqual(frozen.activities.count(), live.activities.count() - 1)
@@ -270,10 +284,9 @@ class SnapshotAdminTests(VersionsTestCase):
 
     def test_a_snapshot_and_its_parts_are_shown_but_not_editable(self):
         activity = Activity.objects.get(slug=RAURA)
-        section = Section.objects.get(anchor="highlights")
         for user in (self.editor, self.publisher):
             self.client.force_login(user)
-            for obj in (self.snapshot, section, activity):
+            for obj in (self.snapshot, activity):
                 with self.subTest(user=user.username, obj=obj):
                     page = self.client.get(self.change_url(obj))
                     self.assertEqual(page.status_code, 200)
@@ -329,10 +342,10 @@ class SnapshotAdminTests(VersionsTestCase):
         self.assertEqual(live.status, "draft")
         self.assertEqual(live.activities.count(), self.snapshot.activities.count())
         form = admin_form_data(self.client.get(self.change_url(live)).content.decode(), "program_form")
-        form["intro"] = "Edited in the live version."
+        form["title"] = "EPA Collaboration with Peru, edited in the live version"
         self.assertEqual(self.client.post(self.change_url(live), form).status_code, 302)
-        self.assertIn("Edited", Program.objects.get(pk=live.pk).intro)
-        self.assertNotIn("Edited", Program.objects.get(pk=self.snapshot.pk).intro)
+        self.assertIn("edited", Program.objects.get(pk=live.pk).title)
+        self.assertNotIn("edited", Program.objects.get(pk=self.snapshot.pk).title)
 
     def test_an_editor_cannot_date_a_page_they_add(self):
         self.client.force_login(self.editor)
@@ -341,30 +354,73 @@ class SnapshotAdminTests(VersionsTestCase):
 
 
 class CompareTests(VersionsTestCase):
-    """A second, synthetic version made in the test: the 2021 page edited live."""
+    """A second, synthetic version made in the test: the 2021 page edited live.
+    In its opening (before the first heading), a word of an activity changed
+    and a new activity; in "Past Activities", an activity deleted; at the end,
+    a new part: a heading and its text."""
 
     def setUp(self):
-        live = self.start_published_live_version()
+        self.live = self.start_published_live_version()
         raura = self.live_activity(RAURA)
         raura.text = raura.text.replace("successful webinar", "virtual webinar")
         raura.save()
         self.live_activity(LITTER).delete()
-        highlights = Section.objects.get(program=live, anchor="highlights")
         Activity.objects.create(
-            program=live, section=highlights, slug="peru-2026-05-new-workshop", status="published",
-            date=datetime.date(2026, 5, 1), text="A new workshop on air quality monitoring.", order=0,
+            program=self.live, ordering=raura.ordering - 5, slug="peru-2026-05-new-workshop", status="published",
+            date=datetime.date(2026, 5, 1), text="A new workshop on air quality monitoring.",
         )
-        Section.objects.create(program=live, anchor="news", title="News", status="published", order=99)
+        last = page_blocks(self.live)[-1].ordering
+        Heading.objects.create(program=self.live, ordering=last + 1, level=2, anchor="news", text="News")
+        RichText.objects.create(program=self.live, ordering=last + 2, text="Our news from Peru.")
 
     def compare(self, **query):
         return self.client.get("/archive/compare/", query)
 
-    def test_changes_are_shown_section_by_section_word_by_word_and_in_words(self):
+    def compared_html(self):
+        """The comparison of the snapshot with the live version, checked for
+        what every comparison owes its readers."""
+        html = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"}).content.decode()
+        self.assert_summary_counts_the_marks(html)
+        self.assert_accessible_outline(html)
+        return html
+
+    def assert_summary_counts_the_marks(self, html):
+        counts = {"added": 0, "removed": 0, "changed": 0}
+        for mark in self.marks(html):
+            counts[mark.split()[-1].lower()] += 1
+        summary = re.search(r"(\d+) added, (\d+) removed, (\d+) changed\.", " ".join(Page(html).blocks))
+        self.assertEqual(
+            {"added": int(summary[1]), "removed": int(summary[2]), "changed": int(summary[3])}, counts,
+            "the summary counts exactly the marks shown",
+        )
+
+    def assert_accessible_outline(self, html):
+        page = Page(html)
+        levels = [int(level[1]) for level, _ in page.headings]
+        self.assertEqual(levels[0], 1, "one h1 first")
+        for before, after in zip(levels, levels[1:]):
+            self.assertLessEqual(after, before + 1, f"a heading level skipped: {page.headings}")
+        self.assertTrue(all(found["items"] for found in page.lists), "no empty list")
+
+    @staticmethod
+    def marks(html):
+        return re.findall(r'<span class="comparison__kind">([^<]+)</span>', html[html.index('<div class="comparison">'):])
+
+    @staticmethod
+    def part(html, heading):
+        """The text of the comparison's part whose h2 reads ``heading``, as a visitor reads it."""
+        comparison = html[html.index('<div class="comparison">'):]
+        blocks = Page(comparison[: comparison.index("</div>")]).blocks
+        start = blocks.index(heading)
+        end = next((index for index in range(start + 1, len(blocks)) if blocks[index] in h2s(html)), len(blocks))
+        return " ".join(blocks[start:end])
+
+    def test_changes_are_shown_part_by_part_block_by_block_word_by_word_and_in_words(self):
         response = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["X-Robots-Tag"], "noindex")
-        html = response.content.decode()
-        self.assertIn("2 added, 1 removed, 1 changed.", " ".join(Page(html).blocks))
+        html = self.compared_html()
+        self.assertIn("3 added, 1 removed, 1 changed.", " ".join(Page(html).blocks))
         # Only the changed word is marked, and it is said in words, not by colour alone.
         self.assertInHTML(
             '<del class="comparison__removed"><span class="usa-sr-only">[removed: </span>successful'
@@ -374,26 +430,72 @@ class CompareTests(VersionsTestCase):
             '<ins class="comparison__added"><span class="usa-sr-only">[added: </span>virtual'
             '<span class="usa-sr-only">]</span></ins>', html,
         )
-        headings = [text for level, text in Page(html).headings if level == "h2"]
-        self.assertEqual(headings[:2], ["Lead-in (#highlights)", "Past Activities"])
-        self.assertIn("[added: News] Section added", headings)
-        text = " ".join(Page(html).blocks)
-        self.assertIn("Added: [added: May 2026: A new workshop on air quality monitoring.]", text)
-        self.assertIn("Removed: [removed: September 2016: Pilot project", text)
-        # Unchanged sections are left out.
-        self.assertNotIn("Megacities Partnership", headings)
+        # The parts that changed, in the page's order; unchanged ones are left out.
+        self.assertEqual(h2s(html), ["Page title and opening", "Past Activities", "[added: News] Part added"])
+        opening = self.part(html, "Page title and opening")
+        self.assertIn("Added: [added: May 2026: A new workshop on air quality monitoring.]", opening)
+        self.assertIn("Changed: March 2020: EPA Region 9 staff participated in a [removed: successful] "
+                      "[added: virtual] webinar", opening)
+        self.assertLess(opening.index("May 2026"), opening.index("March 2020"), "in the page's order")
+        self.assertIn("Removed: [removed: September 2016: Pilot project", self.part(html, "Past Activities"))
 
-    def test_the_summary_counts_each_part_it_marks(self):
-        Program.objects.filter(archived_on=None).update(intro="Our work with Peru, as it is today.")
-        html = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"}).content.decode()
-        marks = re.findall(r'<span class="comparison__kind">([^<]+)</span>', html)
-        self.assertEqual(marks, ["Changed", "Added", "Changed", "Removed", "Section added"])
-        self.assertIn("2 added, 1 removed, 2 changed.", " ".join(Page(html).blocks))
+    def test_a_new_heading_with_its_text_is_an_added_part(self):
+        html = self.compared_html()
+        self.assertEqual(self.part(html, "[added: News] Part added"),
+                         "[added: News] Part added Added: [added: Our news from Peru.]")
+
+    def test_a_changed_heading_is_shown_as_a_changed_part_with_its_words(self):
+        Heading.objects.filter(program=self.live, anchor="megacities-partnership").update(
+            text="Megacities Partnership for Lima and Callao"
+        )
+        html = self.compared_html()
+        heading = "Megacities Partnership for [removed: the Lima-Callao Region] [added: Lima and Callao] Part changed"
+        self.assertIn(heading, h2s(html))
+        # Its blocks are the same: the part is marked, nothing in it (and no empty list).
+        self.assertEqual(self.part(html, heading), heading)
+        self.assertIn("3 added, 1 removed, 2 changed.", " ".join(Page(html).blocks))
+
+    def test_an_activity_moved_to_another_part_is_removed_from_one_and_added_to_the_other(self):
+        moved = self.live_activity("peru-2019-06-compliance-promotion-workshop")
+        moved.ordering = Heading.objects.get(program=self.live, anchor="megacities-partnership").ordering - 1
+        moved.save()
+        html = self.compared_html()
+        self.assertIn("4 added, 2 removed, 1 changed.", " ".join(Page(html).blocks))
+        self.assertIn(
+            "Added (moved from “Past Activities”): [added: June 2019: Workshop on Promoting Environmental Compliance.",
+            self.part(html, "Environmental Governance"),
+        )
+        self.assertIn(
+            "Removed (moved to “Environmental Governance”): [removed: June 2019: Workshop on Promoting",
+            self.part(html, "Past Activities"),
+        )
+
+    def test_blocks_moved_within_a_part_are_marked_changed(self):
+        first, second = Activity.objects.filter(
+            program=self.live, slug__in=["peru-oefa-online-training-materials", "peru-adjudication-workshop"]
+        ).order_by("ordering")
+        Activity.objects.filter(pk=first.pk).update(ordering=second.ordering + 1)
+        html = self.compared_html()
+        self.assertIn("Changed (moved within this part): Creating online training materials",
+                      self.part(html, "Environmental Governance"))
+
+    def test_the_summary_counts_each_part_and_block_it_marks(self):
+        Program.objects.filter(archived_on=None).update(title="EPA Collaboration with the Republic of Peru")
+        RichText.objects.filter(program=self.live, ordering__lt=20).update(
+            text=RichText.objects.get(program=self.live, ordering__lt=20).text + " Since 2009."
+        )
+        html = self.compared_html()
+        self.assertEqual(self.marks(html), ["Title changed", "Changed", "Added", "Changed", "Removed",
+                                            "Part added", "Added"])
+        self.assertIn("3 added, 1 removed, 3 changed.", " ".join(Page(html).blocks))
+        self.assertIn("Title: EPA Collaboration with [added: the Republic of] Peru",
+                      self.part(html, "Page title and opening Title changed"))
 
     def test_current_names_what_the_page_address_shows(self):
         current = self.compare(program="peru", **{"from": "2021-01-19", "to": "current"})
         live = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
-        self.assertContains(current, "2 added, 1 removed, 1 changed.")
+        self.assertContains(current, "3 added, 1 removed, 1 changed.")
+
         def comparison(response):
             html = response.content.decode()
             return html[html.index('<div class="comparison">'):]
@@ -408,6 +510,7 @@ class CompareTests(VersionsTestCase):
     def test_the_same_version_twice_says_so(self):
         response = self.compare(program="epa-collaboration-peru", **{"from": "live", "to": "live"})
         self.assertContains(response, "the two versions print the same text.")
+        self.assertNotContains(response, "comparison__kind")
 
     def test_bad_choices_are_explained_on_the_form(self):
         cases = [
@@ -428,16 +531,27 @@ class CompareTests(VersionsTestCase):
         response = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
         self.assertContains(response, "This page has no version “live”")
 
+    def test_a_draft_activity_is_not_compared_for_the_public(self):
+        Activity.objects.filter(slug="peru-2026-05-new-workshop").update(status="draft")
+        html = self.compared_html()
+        self.assertNotIn("A new workshop on air quality monitoring.", html)
+        self.assertIn("2 added, 1 removed, 1 changed.", " ".join(Page(html).blocks))
+
     def test_staff_compare_any_two_versions_in_the_admin_drafts_included(self):
-        live = Program.objects.get(archived_on=None)
         Activity.objects.filter(slug="peru-2026-05-new-workshop").update(status="draft")
         self.client.force_login(self.editor)
-        url = reverse("admin:activities_program_compare_versions", args=[live.pk])
-        response = self.client.get(url, {"program": live.slug, "from": "2021-01-19", "to": "live"})
+        url = reverse("admin:activities_program_compare_versions", args=[self.live.pk])
+        response = self.client.get(url, {"program": self.live.slug, "from": "2021-01-19", "to": "live"})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "A new workshop on air quality monitoring.")
+        self.assertContains(response, "3 added, 1 removed, 1 changed.")
         self.assertContains(response, "comparison.css")
+        self.assert_summary_counts_the_marks(response.content.decode())
         # With nothing chosen, a version is compared with the one before it.
         self.assertContains(self.client.get(url), "A new workshop on air quality monitoring.")
-        change_page = self.client.get(reverse("admin:activities_program_change", args=[live.pk]))
+        change_page = self.client.get(reverse("admin:activities_program_change", args=[self.live.pk]))
         self.assertContains(change_page, url)
+
+
+def h2s(html):
+    return [text for level, text in Page(html).headings if level == "h2"]

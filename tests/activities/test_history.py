@@ -1,3 +1,4 @@
+import datetime
 import io
 import re
 
@@ -6,7 +7,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from activities import services
-from activities.models import Activity, Theme
+from activities.models import BLOCK_TYPES, Activity, Program, Theme
 from coop_site.revisions import moment
 from tests.activities.test_publishing import LITTER, staff_user
 from tests.content import load_peru_as_live_version
@@ -41,8 +42,25 @@ class HistoryTests(TestCase):
         self.assertEqual({record.history_user for record in history}, {None})
         self.assertEqual(history.earliest("history_date").history_type, "+")
         count = archived.history.count()
+        entries = self.block_history("2021-01-19")
+        self.assertEqual(len(entries), 35, "one for each block")
+        self.assertEqual({(entry.history_type, entry.history_change_reason) for entry in entries},
+                         {("+", "Loaded from peru-2021-01-19.json")})
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
         self.assertEqual(archived.history.count(), count, "an unchanged reload writes no history")
+        self.assertEqual(len(self.block_history("2021-01-19")), 35)
+
+    def block_history(self, archived_on):
+        """The history entries of the blocks of the version dated ``archived_on``."""
+        program = Program.objects.get(archived_on=archived_on)
+        return [entry for model in BLOCK_TYPES for entry in model.history.filter(program=program)]
+
+    def test_a_snapshot_records_each_block_copied_with_who_and_why(self):
+        services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1), user=self.publisher)
+        entries = self.block_history("2026-11-01")
+        self.assertEqual(len(entries), 35)
+        self.assertEqual({(entry.history_type, entry.history_user, entry.history_change_reason) for entry in entries},
+                         {("+", self.publisher, "Snapshot of the live version, dated 2026-11-01.")})
 
     def test_an_admin_edit_records_who_when_and_what(self):
         old_text = self.activity.text

@@ -10,15 +10,15 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from activities import services
-from activities.models import Activity, Program, Section, Theme
+from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.activities.test_publishing import RAURA, staff_user
 from tests.content import dated
-from tests.html import PERU_PAGE, SNAPSHOT
+from tests.html import PERU_PAGE, SNAPSHOT, Page
 
 ARCHIVE = "/archive/2021-01-19" + PERU_PAGE
 
-CONTENT_MODELS = [Program, Section, Activity, Theme, Partner, Agreement, Contact]
+CONTENT_MODELS = [Program, *BLOCK_TYPES, Theme, Partner, Agreement, Contact]
 
 
 def database_state():
@@ -46,14 +46,15 @@ class SnapshotFileTests(TestCase):
         self.assertTrue(all("pk" not in record for record in records))
         self.assertEqual({record["model"].split(".")[0] for record in records}, {"activities", "partners"})
         for record in records:
-            for name in ("program", "section", "contact", "parent", "printed_in"):
+            for name in ("program", "contact", "printed_in"):
                 value = record["fields"].get(name)
                 self.assertNotIsInstance(value, int, f"{record['model']}.{name} is a numeric id")
 
     def test_reconstructed_records_say_why(self):
         records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
         reconstructed = [r for r in records if r["fields"].get("provenance") == "reconstructed"]
-        self.assertGreaterEqual(len(reconstructed), 5)  # partners, agreements, the Activities heading, the split activity
+        # Partners, agreements, the Activities heading and its Top of Page link, the split activity.
+        self.assertGreaterEqual(len(reconstructed), 7)
         for record in reconstructed:
             self.assertGreater(len(record["fields"]["provenance_note"]), 40, record)
 
@@ -61,11 +62,19 @@ class SnapshotFileTests(TestCase):
 class LoadSnapshotTests(TestCase):
     def test_loads_everything_and_reports_it(self):
         output = load(SNAPSHOT)
-        self.assertIn("Loaded 38 records from", output)
+        self.assertIn("Loaded 48 records from", output)
         self.assertIn("activities.activity: 17 created", output)
+        self.assertIn("activities.heading: 7 created", output)
         self.assertEqual(Activity.objects.count(), 17)
         self.assertEqual(Program.objects.get().archived_on.isoformat(), "2021-01-19")
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 200)
+
+    def test_blocks_keep_the_places_the_file_gives_them(self):
+        load(SNAPSHOT)
+        records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        in_file = [(r["model"], r["fields"]["ordering"]) for r in records if "ordering" in r["fields"]]
+        stored = [(b._meta.label_lower, b.ordering) for model in BLOCK_TYPES for b in model.objects.all()]
+        self.assertEqual(sorted(stored), sorted(in_file))
 
     def test_every_loaded_record_passes_full_clean(self):
         load(SNAPSHOT)
@@ -180,7 +189,7 @@ class BrokenSnapshotTests(TestCase):
         )
 
     def test_reference_to_nothing(self):
-        index = self.record_index("activities.section", "past-activities")
+        index = self.record_index("activities.heading", "past-activities")
         self.records[index]["fields"]["program"] = ["epa-collaboration-peru", "1999-01-01"]
         self.assert_refused(
             self.write(self.records), f"record {index + 1}", "field 'program'", "refers to no activities.program"
@@ -265,18 +274,31 @@ class BrokenSnapshotTests(TestCase):
 
     def test_odd_json_is_refused_in_words(self):
         self.assert_refused(self.write("[" + "1" * 5000 + "]"), "not valid JSON", "4300 digits")
-        index = self.record_index("activities.section", "past-activities")
+        index = self.record_index("activities.heading", "past-activities")
         self.records[index]["fields"]["program"] = {"slug": "epa-collaboration-peru"}
         self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'program'",
                             "a natural key is a text, or a list of texts")
 
-    def test_a_record_that_breaks_a_database_rule_is_refused(self):
+    def test_a_record_that_breaks_a_database_rule_is_refused_in_words(self):
         dated(self.records, "2022-06-01")  # a new snapshot: its records are written, then checked
-        index = self.record_index("activities.section", "past-activities")
-        fields = self.records[index]["fields"]
-        fields["parent"] = [fields["anchor"], *fields["program"]]
-        # The database's own rule refuses it; its name says which rule.
-        self.assert_refused(self.write(self.records), f"record {index + 1}", "'past-activities'", "section_not_own_parent")
+        index = self.record_index("activities.heading", "environmental-governance")  # the second of two headings
+        self.records[index]["fields"]["level"] = 5
+        # The database refuses it; the model's rule says why.
+        self.assert_refused(self.write(self.records), f"record {index + 1}", "'environmental-governance'",
+                            "A heading is an h2, h3 or h4.")
+
+    def test_a_heading_anchor_given_twice_on_a_page_is_refused_in_words(self):
+        dated(self.records, "2022-06-01")
+        index = self.record_index("activities.heading", "environmental-governance")
+        self.records[index]["fields"]["anchor"] = "activities"  # the heading before it has this anchor
+        self.assert_refused(self.write(self.records), f"record {index + 1} (activities.heading 'activities')",
+                            "Another heading of this page has this anchor: choose another.")
+
+    def test_a_block_without_slug_or_anchor_is_named_by_its_place(self):
+        index = next(i for i, r in enumerate(self.records) if r["model"] == "activities.richtext")
+        self.records[index]["fields"]["text"] = '<p>See <a href="partner:nobody">OEFA</a>.</p>'
+        self.assert_refused(self.write(self.records), f"record {index + 1} (activities.richtext at ordering 10), "
+                            "field 'text'", "nobody")
 
 
 class SnapshotDifferenceTests(TestCase):
@@ -307,11 +329,14 @@ class SnapshotDifferenceTests(TestCase):
         self.assertEqual(database_state(), self.before)
         return message
 
+    def opening_text(self):
+        return next(r for r in self.records if r["model"] == "activities.richtext")
+
     def test_a_changed_record_is_refused_naming_it(self):
-        self.record("activities.program", "epa-collaboration-peru")["fields"]["intro"] = "Changed in the file."
+        self.opening_text()["fields"]["text"] = "Changed in the file."
         message = self.assert_refused(
             write_fixture(self.records),
-            "record 13 (activities.program 'epa-collaboration-peru'): differs from the snapshot "
+            "record 14 (activities.richtext at ordering 10): differs from the snapshot "
             "“EPA Collaboration with Peru” of 2021-01-19 already in the database (1 difference in all).",
             "a Publisher loads the file with --replace --user",
         )
@@ -322,13 +347,13 @@ class SnapshotDifferenceTests(TestCase):
         template = self.record("activities.activity", "peru-2016-09-marine-litter-pilot")
         for n in range(50):
             added = json.loads(json.dumps(template))
-            added["fields"].update(slug=f"generated-{n}", order=1000 + n, text=f"A generated workshop, number {n}.")
+            added["fields"].update(slug=f"generated-{n}", ordering=1000 + n, text=f"A generated workshop, number {n}.")
             self.records.append(added)
-        section = {"program": page, "anchor": "news", "title": "News"}
-        self.records.append({"model": "activities.section", "fields": section})
+        heading = {"program": page, "ordering": 2000, "anchor": "news", "text": "News"}
+        self.records.append({"model": "activities.heading", "fields": heading})
         self.assert_refused(
             write_fixture(self.records),
-            "record 39 (activities.activity 'generated-0'): is not in the snapshot “EPA Collaboration with Peru” "
+            "record 49 (activities.activity 'generated-0'): is not in the snapshot “EPA Collaboration with Peru” "
             "of 2021-01-19 already in the database (51 differences in all)",
         )
         self.assertEqual(Activity.objects.count(), 17)
@@ -340,9 +365,28 @@ class SnapshotDifferenceTests(TestCase):
             "activities.activity 'peru-2016-09-marine-litter-pilot' of the snapshot “EPA Collaboration with Peru” "
             "of 2021-01-19 is in the database but not in the file (1 difference in all)",
         )
+        self.records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        self.records.remove(next(r for r in self.records if r["model"] == "activities.topofpage"))
+        self.assert_refused(
+            write_fixture(self.records),
+            "activities.topofpage at ordering 180 of the snapshot “EPA Collaboration with Peru” of 2021-01-19 "
+            "is in the database but not in the file (1 difference in all)",
+        )
+
+    def test_blocks_moved_in_the_file_are_differences(self):
+        for record in self.records:
+            if "ordering" in record["fields"]:
+                record["fields"]["ordering"] += 5
+        # A block is known by its place: each moved one is new to the snapshot, and its old place is missing;
+        # an activity, known by its slug, differs.
+        self.assert_refused(
+            write_fixture(self.records),
+            "record 14 (activities.richtext at ordering 15): is not in the snapshot “EPA Collaboration with Peru” "
+            "of 2021-01-19 already in the database (53 differences in all)",
+        )
 
     def test_replace_needs_a_publisher_named_with_user(self):
-        self.record("activities.program", "epa-collaboration-peru")["fields"]["intro"] = "Changed in the file."
+        self.opening_text()["fields"]["text"] = "Changed in the file."
         path = write_fixture(self.records)
         self.assert_refused(path, "--replace needs --user naming a Publisher", options=["--replace"])
         self.assert_refused(path, "--user: there is no user 'nobody'", options=["--replace", "--user", "nobody"])
@@ -350,45 +394,87 @@ class SnapshotDifferenceTests(TestCase):
                             options=["--replace", "--user", "editor"])
 
     def test_a_publisher_replaces_the_snapshot_with_exactly_what_the_file_holds(self):
-        self.record("activities.program", "epa-collaboration-peru")["fields"]["intro"] = "Replaced in the file."
+        self.opening_text()["fields"]["text"] = "Replaced in the file."
         self.records.remove(self.record("activities.activity", "peru-2016-09-marine-litter-pilot"))
+        self.records.remove(next(r for r in self.records if r["model"] == "activities.topofpage"))
+        self.record("activities.program", "epa-collaboration-peru")["fields"]["title"] = "EPA and Peru"
         raura = self.record("activities.activity", RAURA)["fields"]
         raura["themes"] = [["mercury"]]
         added = json.loads(json.dumps(self.record("activities.activity", RAURA)))
-        added["fields"].update(slug="peru-2020-04-added-workshop", text="An added workshop.", order=99)
+        added["fields"].update(slug="peru-2020-04-added-workshop", text="An added workshop.", ordering=35)
         self.records.append(added)
         path = write_fixture(self.records)
         output = load(path, "--replace", "--user", "publisher")
         self.assertIn("activities.activity: 1 created, 1 updated, 15 unchanged, 1 removed", output)
+        self.assertIn("activities.richtext: 0 created, 1 updated, 4 unchanged", output)
+        self.assertIn("activities.topofpage: 0 created, 0 updated, 3 unchanged, 1 removed", output)
         self.assertIn("activities.program: 0 created, 1 updated", output)
         snapshot = Program.objects.get()
-        self.assertEqual(snapshot.intro, "Replaced in the file.")
+        self.assertEqual(snapshot.title, "EPA and Peru")
         self.assertEqual(set(Activity.objects.get(slug=RAURA).themes.values_list("slug", flat=True)), {"mercury"})
         self.assertFalse(Activity.objects.filter(slug="peru-2016-09-marine-litter-pilot").exists())
-        self.assertContains(self.client.get(ARCHIVE), "Replaced in the file.")
-        self.assertContains(self.client.get(ARCHIVE), "An added workshop.")
+        archive = Page(self.client.get(ARCHIVE).content.decode()).blocks
+        raura_at = next(i for i, block in enumerate(archive) if "Raura Mine" in block)
+        self.assertEqual(archive[raura_at + 1], "March 2020: An added workshop.", "printed where the file places it")
+        self.assertIn("Replaced in the file.", archive)
         # Every change is in the history, with the file and the Publisher.
         reason = "Loaded from peru-2021-01-19.json with --replace"
         removed = Activity.history.get(slug="peru-2016-09-marine-litter-pilot", history_type="-")
         changed = snapshot.history.latest("history_date")
         created = Activity.history.get(slug="peru-2020-04-added-workshop")
-        for entry, kind in ((removed, "-"), (changed, "~"), (created, "+")):
+        text = RichText.history.filter(text="Replaced in the file.").get()
+        for entry, kind in ((removed, "-"), (changed, "~"), (created, "+"), (text, "~")):
             self.assertEqual((entry.history_type, entry.history_user, entry.history_change_reason),
                              (kind, self.publisher, reason))
         # The same file again changes nothing and writes no history, with or without --replace.
-        state, entries = database_state(), Activity.history.count() + Program.history.count()
+        state = database_state()
+        entries = sum(model.history.count() for model in (Program, *BLOCK_TYPES))
         again = load(path, "--replace", "--user", "publisher")
         self.assertIn("activities.activity: 0 created, 0 updated, 17 unchanged", again)
         load(path)
-        self.assertEqual((database_state(), Activity.history.count() + Program.history.count()), (state, entries))
+        self.assertEqual((database_state(), sum(model.history.count() for model in (Program, *BLOCK_TYPES))),
+                         (state, entries))
+
+    def test_a_replacing_file_may_move_every_block(self):
+        # As a page's form numbers its blocks anew: a paragraph put first moves every other block on.
+        for record in self.records:
+            if "ordering" in record["fields"]:
+                record["fields"]["ordering"] += 10
+        first = json.loads(json.dumps(self.opening_text()))
+        first["fields"].update(ordering=10, text="A paragraph put first.")
+        self.records.append(first)
+        words_before = Page(self.client.get(ARCHIVE).content.decode()).blocks
+        load(write_fixture(self.records), "--replace", "--user", "publisher")
+        words_after = Page(self.client.get(ARCHIVE).content.decode()).blocks
+        at = words_after.index("A paragraph put first.")
+        self.assertEqual(words_after[:at] + words_after[at + 1:], words_before)
+        self.assertEqual(Heading.objects.count(), 7, "each heading once, in its new place")
+        self.assertEqual(
+            list(Heading.objects.order_by("ordering").values_list("anchor", "ordering"))[:2],
+            [("activities", 60), ("environmental-governance", 70)],
+        )
+
+    def test_a_replacing_file_may_drop_an_activity_another_was_printed_in(self):
+        self.records.remove(self.record("activities.activity", "peru-2017-12-mercury-action-plans-workshop"))
+        self.record("activities.activity", "peru-2017-12-adjudication-workshop")["fields"]["printed_in"] = None
+        output = load(write_fixture(self.records), "--replace", "--user", "publisher")
+        self.assertIn("activities.activity: 0 created, 1 updated, 15 unchanged, 1 removed", output)
+        kept = Activity.objects.get(slug="peru-2017-12-adjudication-workshop")
+        self.assertIsNone(kept.printed_in)
+        latest = kept.history.latest("history_date")
+        self.assertEqual((latest.printed_in_id, latest.history_user), (None, self.publisher))
+        self.assertContains(self.client.get(ARCHIVE), "a capacity-building workshop was organized")
 
     def test_a_replacing_file_holds_the_whole_snapshot(self):
-        self.records.remove(self.record("activities.section", "megacities-partnership"))
-        # Its activities are still in the file, and refer to the section in the database.
+        self.records.remove(self.record("activities.activity", "peru-2017-12-mercury-action-plans-workshop"))
+        # The activity printed inside it is still in the file, and refers to it.
+        printed = next(i for i, r in enumerate(self.records) if r["fields"].get("slug") == "peru-2017-12-adjudication-workshop")
         self.assert_refused(
             write_fixture(self.records),
-            "refers to activities.section 'megacities-partnership' of the snapshot “EPA Collaboration with Peru” "
-            "of 2021-01-19, which the file does not hold: a file that replaces a snapshot holds all of it",
+            f"record {printed + 1} (activities.activity 'peru-2017-12-adjudication-workshop'), field 'printed_in': "
+            "refers to activities.activity 'peru-2017-12-mercury-action-plans-workshop' of the snapshot "
+            "“EPA Collaboration with Peru” of 2021-01-19, which the file does not hold: "
+            "a file that replaces a snapshot holds all of it",
             options=["--replace", "--user", "publisher"],
         )
 

@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.test import TestCase
 
 from activities import snapshot_rules
-from activities.models import Activity, Program, Section, Theme
-from tests.content import load_peru_as_live_version
-from tests.html import PERU_PAGE, SNAPSHOT
+from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme
+from tests.content import load_peru_as_live_version, past_activities
+from tests.html import PERU_PAGE, SNAPSHOT, Page
 
 
 class ModelTests(TestCase):
@@ -22,41 +22,30 @@ class ModelTests(TestCase):
         slug, dated, later = self.program.slug, self.program.archived_on, datetime.date(2025, 1, 1)
         # Only the snapshot services date a page: the test takes their allowance, to reach the database's rule.
         with snapshot_rules.writable((slug, later), (slug, dated)):
-            Program.objects.create(slug=slug, archived_on=later, title="Later", intro="x")
+            Program.objects.create(slug=slug, archived_on=later, title="Later")
             with self.assertRaises(IntegrityError), transaction.atomic():
-                Program.objects.create(slug=slug, archived_on=dated, title="Dup", intro="x")
-        Program.objects.create(slug=slug, archived_on=None, title="Live", intro="x")
+                Program.objects.create(slug=slug, archived_on=dated, title="Dup")
+        Program.objects.create(slug=slug, archived_on=None, title="Live")
         with self.assertRaises(IntegrityError), transaction.atomic():
-            Program.objects.create(slug=slug, archived_on=None, title="Second live", intro="x")
+            Program.objects.create(slug=slug, archived_on=None, title="Second live")
 
     def test_the_live_version_is_the_one_served(self):
         Program.objects.create(
-            slug=self.program.slug, archived_on=None, title="EPA Collaboration with Peru (live)", intro="Today.",
-            status="published",
+            slug=self.program.slug, archived_on=None, title="EPA Collaboration with Peru (live)", status="published",
         )
         self.assertContains(self.client.get(PERU_PAGE), "EPA Collaboration with Peru (live)")
 
-    def test_sections_nest_one_level_on_the_same_page(self):
-        governance = Section.objects.get(anchor="environmental-governance")
-        nested = Section(program=self.program, parent=governance, anchor="deeper", title="Deeper")
-        with self.assertRaises(ValidationError) as raised:
-            nested.full_clean()
-        self.assertIn("parent", raised.exception.message_dict)
-        other = Program.objects.create(slug="epa-collaboration-chile", title="Chile", intro="x")
-        stray = Section(program=other, parent=Section.objects.get(anchor="activities"), anchor="stray")
-        with self.assertRaises(ValidationError):
-            stray.full_clean()
-
-    def test_an_activity_is_in_a_section_of_its_own_page(self):
-        other = Program.objects.create(slug="epa-collaboration-chile", title="Chile", intro="x")
-        activity = Activity.objects.get(slug="peru-2017-09-inspection-training")
+    def test_an_activity_is_printed_inside_one_of_its_own_page(self):
+        other = Program.objects.create(slug="epa-collaboration-chile", title="Chile")
+        activity = Activity.objects.get(slug="peru-2017-12-adjudication-workshop")
         activity.program = other
         with self.assertRaises(ValidationError) as raised:
             activity.full_clean()
-        self.assertIn("section", raised.exception.message_dict)
+        self.assertEqual(raised.exception.message_dict["printed_in"],
+                         ["Choose an activity of the same version of the page."])
 
     def test_natural_keys_find_each_record(self):
-        for model in (Program, Section, Activity, Theme):
+        for model in (Program, *BLOCK_TYPES, Theme):
             for obj in model.objects.all():
                 self.assertEqual(model.objects.get_by_natural_key(*obj.natural_key()), obj)
 
@@ -66,9 +55,10 @@ class ModelTests(TestCase):
         archived = "/archive/2021-01-19" + PERU_PAGE
         self.assertEqual(self.program.get_absolute_url(), archived)
         self.assertEqual(self.program.page_url, PERU_PAGE)
-        section = Section.objects.get(anchor="key-partners")
-        self.assertEqual(section.get_absolute_url(), archived + "#key-partners")
-        self.assertEqual(str(Section.objects.get(anchor="highlights")), "(lead-in without heading, #highlights)")
+        heading = Heading.objects.get(anchor="key-partners")
+        self.assertEqual(heading.get_absolute_url(), archived)
+        self.assertEqual(str(heading), "h2 Key Partners")
+        self.assertEqual(str(RichText.objects.get(ordering=300)), "The following links exit the site")
         activity = Activity.objects.get(slug="peru-on-the-job-inspection")
         self.assertEqual(str(activity), "On-the-job inspection of a regulated facility with Peruvian inspectors")
         untitled = Activity(text="EPA Region 9 staff participated in a successful webinar with more than 20 people.")
@@ -84,9 +74,25 @@ class LiveVersionModelTests(TestCase):
         load_peru_as_live_version()
         cls.program = Program.objects.get()
 
-    def test_anchors_are_unique_on_a_page(self):
+    def test_a_heading_s_anchor_is_unique_on_a_page_said_in_words(self):
+        again = Heading(program=self.program, ordering=1000, anchor="past-activities", text="Again")
+        with self.assertRaises(ValidationError) as raised:
+            again.full_clean(exclude=["program"])  # as the page's form checks its rows
+        self.assertEqual(raised.exception.messages, ["Another heading of this page has this anchor: choose another."])
         with self.assertRaises(IntegrityError), transaction.atomic():
-            Section.objects.create(program=self.program, anchor="past-activities", title="Again")
+            again.save()
+        # Another page, or another version of this one, may use it.
+        chile = Program.objects.create(slug="epa-collaboration-chile", title="Chile")
+        Heading(program=chile, ordering=10, anchor="past-activities", text="Past Activities").full_clean()
+
+    def test_a_heading_is_an_h2_h3_or_h4(self):
+        heading = Heading.objects.get(program=self.program, anchor="past-activities")
+        heading.level = 5
+        with self.assertRaises(ValidationError) as raised:
+            heading.full_clean()
+        self.assertEqual(raised.exception.message_dict["level"], ["Value 5 is not a valid choice."])
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            Heading.objects.filter(pk=heading.pk).update(level=5)
 
     def test_activity_dates_are_months(self):
         activity = Activity.objects.get(slug="peru-2017-09-inspection-training")
@@ -97,17 +103,22 @@ class LiveVersionModelTests(TestCase):
         with self.assertRaises(IntegrityError), transaction.atomic():
             Activity.objects.filter(pk=activity.pk).update(date=datetime.date(2017, 9, 23))
 
-    def test_activity_added_to_a_section_belongs_to_its_page(self):
-        section = Section.objects.get(anchor="past-activities")
-        activity = Activity.objects.create(section=section, slug="new", text="New.", status="published")
-        self.assertEqual(activity.program, self.program)
-
-    def test_published_activities_need_a_published_section_and_page(self):
+    def test_published_activities_need_a_published_page(self):
         self.assertEqual(Activity.objects.published().count(), 17)
-        Section.objects.filter(anchor="past-activities").update(status="draft")
-        self.assertEqual(Activity.objects.published().count(), 10)
+        Activity.objects.filter(slug="peru-2017-09-inspection-training").update(status="draft")
+        self.assertEqual(Activity.objects.published().count(), 16)
         Program.objects.update(status="draft")
         self.assertEqual(Activity.objects.published().count(), 0)
+
+    def test_an_activity_whose_date_is_not_printed_is_still_listed_under_its_year(self):
+        (activity,) = Activity.objects.bulk_create(past_activities(
+            self.program, 1, slug="peru-2015-05-said-in-its-text", date=datetime.date(2015, 5, 1), date_prefix=False,
+            text="In May 2015, a workshop was held in Lima.",
+        ))
+        page = Page(self.client.get(PERU_PAGE).content.decode()).blocks
+        self.assertIn("In May 2015, a workshop was held in Lima.", page, "printed without “May 2015:”")
+        listing = self.client.get("/activities/2015/")
+        self.assertContains(listing, f'href="/activities/{activity.slug}/"')
 
 
 class PostgresIndexTests(TestCase):

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Activity, Program, Section, Theme
+from activities.models import Activity, Program, Theme
 from partners.models import Partner
-from tests.content import load_peru_as_live_version
+from tests.content import load_peru_as_live_version, past_activities, past_activities_place
 from tests.forms import admin_action, admin_form_data, confirm
 from tests.html import PERU_PAGE
 
@@ -67,11 +67,9 @@ class SchedulingTests(TestCase):
         with later(days=2):
             self.assertEqual(self.client.get(PERU_PAGE).status_code, 200)
 
-    def test_a_draft_partner_or_section_is_hidden(self):
+    def test_a_draft_partner_is_hidden(self):
         Partner.objects.filter(slug="oefa").update(status="draft")
         self.assertEqual(self.client.get("/partners/oefa/").status_code, 404)
-        Section.objects.filter(anchor="highlights").update(publish_at=timezone.now() + datetime.timedelta(days=1))
-        self.assertEqual(self.client.get(f"/activities/{RAURA}/").status_code, 404)
 
 
 class PreviewTests(TestCase):
@@ -143,8 +141,8 @@ class GroupTests(TestCase):
         self.client.force_login(self.editor)
         url = reverse("admin:activities_activity_add")
         data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
-        section = Section.objects.get(anchor="past-activities")
-        data.update(program=str(section.program_id), section=str(section.pk), order="99", slug="peru-new-workshop",
+        program = Program.objects.get()
+        data.update(program=str(program.pk), ordering=str(past_activities_place(program)), slug="peru-new-workshop",
                     text="A new workshop.", status="published")
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
@@ -253,13 +251,8 @@ class AdminQueryBudgetTests(TestCase):
         return len(captured)
 
     def add(self, count):
-        section = Section.objects.get(anchor="past-activities")
         theme = Theme.objects.get(slug="mercury")
-        created = Activity.objects.bulk_create(
-            Activity(program=section.program, section=section, slug=f"more-{n}", text=f"More {n}.", status="published",
-                     order=500 + n, date=datetime.date(2015, 1 + n % 12, 1))
-            for n in range(count)
-        )
+        created = Activity.objects.bulk_create(past_activities(Program.objects.get(), count, slug="more"))
         Activity.themes.through.objects.bulk_create(
             Activity.themes.through(activity_id=activity.pk, theme_id=theme.pk) for activity in created
         )
@@ -286,13 +279,13 @@ class PublicationFilterTests(TestCase):
         cls.publisher = staff_user("publisher", "Publishers")
 
     def test_the_admin_filter_goes_by_each_item_s_own_state(self):
-        Section.objects.filter(anchor="past-activities").update(status="draft")
+        Program.objects.update(status="draft")
         Activity.objects.filter(slug=RAURA).update(publish_at=timezone.now() + datetime.timedelta(days=1))
         self.client.force_login(self.publisher)
         url = reverse("admin:activities_activity_changelist")
         published = self.client.get(url, {"publication": "published"}).content.decode()
         scheduled = self.client.get(url, {"publication": "scheduled"}).content.decode()
         self.assertIn(f"/admin/activities/activity/{Activity.objects.get(slug=LITTER).pk}/change/", published,
-                      "a published activity in a draft section is still published itself")
+                      "a published activity of a draft page is still published itself")
         self.assertIn(f"/admin/activities/activity/{Activity.objects.get(slug=RAURA).pk}/change/", scheduled)
         self.assertNotIn(f"/admin/activities/activity/{Activity.objects.get(slug=RAURA).pk}/change/", published)

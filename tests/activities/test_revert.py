@@ -5,18 +5,22 @@ import datetime
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
 from django.urls import reverse
 
 from activities import services
-from activities.models import Activity, Program, Theme
-from tests.activities.test_concurrent_editing import Browser, errors
+from activities.models import Activity, Program, RichText, Theme
+from coop_site.revisions import moment
+from coop_site.text import words_of_html
 from tests.activities.test_publishing import LITTER, staff_user
 from tests.content import load_peru_as_live_version
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, Page
 
-ORIGINAL_INTRO_START = "The U.S.-Peru Trade Promotion Agreement (TPA) entered into force"
+ORIGINAL_TITLE = "EPA Collaboration with Peru"
+OPENING_START = "The U.S.-Peru Trade Promotion Agreement (TPA) entered into force"
 
 
 def revert_url(obj, version):
@@ -35,67 +39,70 @@ class RevertTests(TestCase):
 
     def setUp(self):
         self.program = Program.objects.get()
-        self.original_intro = self.program.intro
 
-    def edit_intro(self, user, intro):
-        browser = Browser(self, user)
-        browser.open(Program.objects.get())
-        self.assertEqual(browser.save(intro=intro).status_code, 302)
+    def edit_title(self, user, title):
+        """The page's title changed and saved by ``user``, as the page's form saves it."""
+        program = Program.objects.get()
+        program.title, program._history_user = title, user
+        program.save()
 
     def revert(self, user, obj, version):
-        """Open the revert page of ``version`` and confirm it, as a browser does."""
+        """Open the revert page of ``version`` and confirm it, as a browser does;
+        the messages the next page shows."""
         self.client.force_login(user)
         url = revert_url(obj, version)
         data = admin_form_data(self.client.get(url).content.decode(), "revert-form")
-        return self.client.post(url, data, follow=True)
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302)
+        return " ".join(str(message) for message in get_messages(response.wsgi_request))
 
     def test_an_editor_s_revert_leaves_a_published_page_published(self):
         services.unpublish(self.program, user=self.publisher)
         draft_version = self.program.history.latest("history_date")
         services.publish(self.program, user=self.publisher)
-        self.edit_intro(self.editor, "An intro to be undone.")
-        response = self.revert(self.editor, self.program, draft_version)
-        self.assertContains(response, "Its publication is left as it is: published.")
+        self.edit_title(self.editor, "A title to be undone")
+        said = self.revert(self.editor, self.program, draft_version)
+        self.assertIn("Its publication is left as it is: published.", said)
         program = Program.objects.get()
-        self.assertEqual((program.intro, program.status), (self.original_intro, "published"))
+        self.assertEqual((program.title, program.status), (ORIGINAL_TITLE, "published"))
         self.client.logout()
-        self.assertContains(self.client.get(PERU_PAGE), ORIGINAL_INTRO_START)
+        self.assertEqual(Page(self.client.get(PERU_PAGE).content.decode()).headings[0], ("h1", ORIGINAL_TITLE))
 
-    def test_a_publisher_s_revert_of_the_intro_does_not_unpublish(self):
+    def test_a_publisher_s_revert_of_the_title_does_not_unpublish(self):
         services.unpublish(self.program, user=self.publisher)
-        self.edit_intro(self.publisher, "A draft intro.")
+        self.edit_title(self.publisher, "A draft title")
         draft_version = self.program.history.latest("history_date")
         services.publish(self.program, user=self.publisher)
-        self.edit_intro(self.publisher, "A published intro.")
+        self.edit_title(self.publisher, "A published title")
         self.revert(self.publisher, self.program, draft_version)
         program = Program.objects.get()
-        self.assertEqual((program.intro, program.status, program.publish_at), ("A draft intro.", "published", None))
+        self.assertEqual((program.title, program.status, program.publish_at), ("A draft title", "published", None))
 
     def test_an_editor_s_revert_leaves_a_draft_a_draft(self):
         published_version = self.program.history.earliest("history_date")
         services.unpublish(self.program, user=self.publisher)
-        self.edit_intro(self.editor, "A draft intro.")
+        self.edit_title(self.editor, "A draft title")
         self.revert(self.editor, self.program, published_version)
         program = Program.objects.get()
-        self.assertEqual((program.intro, program.status), (self.original_intro, "draft"))
+        self.assertEqual((program.title, program.status), (ORIGINAL_TITLE, "draft"))
         self.client.logout()
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
 
     def test_the_page_shows_word_by_word_what_will_change_and_what_will_not(self):
         first = self.program.history.earliest("history_date")
-        self.edit_intro(self.editor, self.original_intro.replace("entered into force", "took effect"))
+        self.edit_title(self.editor, "EPA Cooperation with Peru")
         self.client.force_login(self.editor)
         page = self.client.get(revert_url(self.program, first)).content.decode()
         text = " ".join(Page(page).blocks)
         removed, added = '<del class="comparison__removed">', '<ins class="comparison__added">'
-        self.assertIn(f'{removed}<span class="usa-sr-only">[removed: </span>took effect', page)
-        self.assertIn(f'{added}<span class="usa-sr-only">[added: </span>entered into force', page)
+        self.assertIn(f'{removed}<span class="usa-sr-only">[removed: </span>Cooperation', page)
+        self.assertIn(f'{added}<span class="usa-sr-only">[added: </span>Collaboration', page)
         self.assertIn("its publication is left as it is, published", text)
-        self.assertIn("Its sections and activities are reverted on their own history pages", text)
+        self.assertIn("Its activities are reverted on their own history pages", text)
         self.assertIn(f"?program__id__exact={self.program.pk}", page)
         self.assertIn('id="revert-form"', page)
         rows = [row for row in page.split('<tr><th scope="row">')[1:]]
-        self.assertEqual([row.split("<")[0] for row in rows], ["Intro"], "only the intro changes")
+        self.assertEqual([row.split("<")[0] for row in rows], ["Title"], "only the title changes")
 
     def test_a_version_the_same_as_now_offers_no_button(self):
         self.client.force_login(self.editor)
@@ -108,32 +115,35 @@ class RevertTests(TestCase):
         litter = Activity.objects.get(slug=LITTER)
         themes_before = set(litter.themes.all())
         first = litter.history.earliest("history_date")
-        browser = Browser(self, self.editor)
-        browser.open(litter)
-        browser.save(themes=[str(Theme.objects.get(slug="mercury").pk)])
+        self.client.force_login(self.editor)
+        url = reverse("admin:activities_activity_change", args=[litter.pk])
+        data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
+        data["themes"] = [str(Theme.objects.get(slug="mercury").pk)]
+        self.assertEqual(self.client.post(url, data).status_code, 302)
         self.assertNotEqual(set(litter.themes.all()), themes_before)
         self.revert(self.editor, litter, first)
         self.assertEqual(set(Activity.objects.get(pk=litter.pk).themes.all()), themes_before)
 
     def test_a_revert_over_a_change_made_since_the_page_was_read_is_refused(self):
         first = self.program.history.earliest("history_date")
-        self.edit_intro(self.editor, "An intro to be undone.")
+        self.edit_title(self.editor, "A title to be undone")
         self.client.force_login(self.editor)
         url = revert_url(self.program, first)
         data = admin_form_data(self.client.get(url).content.decode(), "revert-form")
-        self.edit_intro(self.publisher, "The publisher's intro.")
+        self.edit_title(self.publisher, "The publisher's title")
         refused = self.client.post(url, data)
         self.assertEqual(refused.status_code, 200)
-        self.assertIn("was changed by publisher on", errors(refused))
-        self.assertIn("Nothing was reverted.", errors(refused))
-        self.assertEqual(Program.objects.get().intro, "The publisher's intro.")
+        said = " ".join(Page(refused.content.decode()).blocks)
+        self.assertIn("was changed by publisher on", said)
+        self.assertIn("Nothing was reverted.", said)
+        self.assertEqual(Program.objects.get().title, "The publisher's title")
         again = self.client.post(url, admin_form_data(refused.content.decode(), "revert-form"))
         self.assertEqual(again.status_code, 302)
-        self.assertEqual(Program.objects.get().intro, self.original_intro)
+        self.assertEqual(Program.objects.get().title, ORIGINAL_TITLE)
 
     def test_a_revert_is_recorded_in_the_history_and_the_admin_log(self):
         first = self.program.history.earliest("history_date")
-        self.edit_intro(self.editor, "An intro to be undone.")
+        self.edit_title(self.editor, "A title to be undone")
         self.revert(self.editor, self.program, first)
         latest = self.program.history.latest("history_date")
         self.assertEqual(latest.history_user, self.editor)
@@ -156,14 +166,51 @@ class RevertTests(TestCase):
 
     def test_view_only_staff_see_the_version_but_cannot_revert(self):
         first = self.program.history.earliest("history_date")
-        self.edit_intro(self.editor, "An intro to be undone.")
+        self.edit_title(self.editor, "A title to be undone")
         self.client.force_login(self.viewer)
         page = self.client.get(revert_url(self.program, first))
         self.assertContains(page, "You may see this version but not revert to it")
-        self.assertContains(page, ORIGINAL_INTRO_START)
+        self.assertContains(page, ORIGINAL_TITLE)
         self.assertNotContains(page, 'id="revert-form"')
         program = Program.objects.get()
         self.assertEqual(self.client.post(revert_url(program, first), {"revision": program.revision}).status_code, 403)
-        self.assertEqual(Program.objects.get().intro, "An intro to be undone.")
+        self.assertEqual(Program.objects.get().title, "A title to be undone")
         self.client.force_login(staff_user("outsider"))
         self.assertEqual(self.client.get(revert_url(program, first)).status_code, 403)
+
+
+class BlockRevertTests(TestCase):
+    """A block of a page's body (its text, a heading…) keeps its history too, and is reverted by the same service."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_peru_as_live_version()
+        cls.editor = staff_user("editor", "Editors")
+        cls.editor.user_permissions.add(Permission.objects.get(codename="change_richtext"))
+
+    def opening_text(self, program):
+        return RichText.objects.filter(program=program).order_by("ordering").first()
+
+    def test_a_text_block_comes_back_as_it_was_and_the_page_prints_it(self):
+        block = self.opening_text(Program.objects.get())
+        first = block.history.earliest("history_date")
+        block.text, block._history_user = "A rewrite to be undone.", self.editor
+        block.save()
+        self.assertContains(self.client.get(PERU_PAGE), "A rewrite to be undone.")
+        reverted = services.revert(block, first, user=self.editor, revision=block.revision)
+        self.assertTrue(words_of_html(reverted.text).startswith(OPENING_START))
+        self.assertContains(self.client.get(PERU_PAGE), OPENING_START)
+        latest = block.history.latest("history_date")
+        self.assertEqual((latest.history_user, latest.history_change_reason.split(",")[0]),
+                         (self.editor, f"Reverted to the version of {moment(first.history_date)}"))
+
+    def test_no_one_reverts_a_block_of_a_snapshot_nor_without_the_right(self):
+        snapshot = services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1))
+        block = self.opening_text(snapshot)
+        first = block.history.earliest("history_date")
+        with self.assertRaisesMessage(ValidationError, "is read-only"):
+            services.revert(block, first, user=self.editor, revision=block.revision)
+        live = self.opening_text(Program.objects.get(archived_on=None))
+        with self.assertRaisesMessage(PermissionDenied, "You may not change texts."):
+            services.revert(live, live.history.earliest("history_date"), user=staff_user("viewer"),
+                            revision=live.revision)

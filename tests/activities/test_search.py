@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activities import search, selectors
-from activities.models import Activity, Section
+from activities.models import Activity, Heading, Program, RichText
 from partners.models import Agreement, Partner
 from tests.browser.pages import PUBLIC_PAGES
-from tests.content import load_peru_as_live_version
+from tests.content import load_peru_as_live_version, past_activities, past_activities_place
 from tests.html import PERU_PAGE, SNAPSHOT, words
 
 WORKSHOPS = {
@@ -47,15 +47,16 @@ def summary(response):
     return words(re.sub(r"<[^>]+>", "", html[html.index(">", start) + 1 : html.index("</p>", start)]))
 
 
-def live_section(anchor="past-activities"):
-    return Section.objects.get(program__archived_on=None, anchor=anchor)
+def live_page():
+    return Program.objects.get(slug="epa-collaboration-peru", archived_on=None)
 
 
-def add_activity(slug, text, *, title="", section=None, **fields):
-    section = section or live_section()
+def add_activity(slug, text, *, title="", program=None, **fields):
+    program = program or live_page()
     fields.setdefault("status", "published")
-    return Activity.objects.create(program=section.program, section=section, slug=slug, title=title, text=text,
-                                   **fields)
+    if "ordering" not in fields:
+        fields["ordering"] = past_activities_place(program)
+    return Activity.objects.create(program=program, slug=slug, title=title, text=text, **fields)
 
 
 class SearchTests(TestCase):
@@ -92,10 +93,11 @@ class SearchTests(TestCase):
         snippet = SNIPPET.findall(response.content.decode())[0]
         self.assertEqual(snippet.count("<mark>mercury</mark>"), 3, snippet)
 
-    def test_a_page_is_found_by_the_words_of_its_sections(self):
+    def test_a_page_is_found_by_the_words_of_its_headings_and_texts(self):
         self.assertEqual(found(self, self.search("megacities partnership")), [PERU_PAGE])
         snippet = SNIPPET.findall(self.search("megacities").content.decode())[0]
         self.assertIn("the <mark>Megacities</mark> Partnership", snippet)
+        self.assertNotIn("&lt;", snippet, "the text's markup is not shown")
 
     def test_better_matches_come_first(self):
         add_activity("mercury-once", "A long report on rivers, soils, air, fish, birds, and people, with a closing "
@@ -133,14 +135,11 @@ class SearchTests(TestCase):
         self.assertLess(len(snippet.split()), 40)
 
     def test_drafts_and_what_is_not_public_are_never_found(self):
-        hidden_section = Section.objects.create(
-            program=live_section().program, anchor="hidden", title="Hidden", intro="An ocelot.", status="draft",
-            order=99,
-        )
-        Section.objects.create(program=hidden_section.program, parent=hidden_section, anchor="child",
-                               intro="A pangolin.", status="published", order=100)
+        draft_page = Program.objects.create(slug="draft-page", title="A draft page", status="draft")
+        Heading.objects.create(program=draft_page, ordering=10, text="An ocelot", anchor="ocelot")
+        RichText.objects.create(program=draft_page, ordering=20, text="A pangolin.")
         add_activity("draft-one", "A zanzibar visit.", status="draft")
-        add_activity("in-draft-section", "A zanzibar visit.", section=hidden_section)
+        add_activity("on-a-draft-page", "A zanzibar visit.", program=draft_page, ordering=30)
         add_activity("scheduled", "A zanzibar visit.", publish_at=timezone.now() + datetime.timedelta(days=1))
         Partner.objects.create(slug="zanzibar-agency", name="Zanzibar Agency", status="draft")
         Agreement.objects.create(slug="zanzibar-accord", title="Zanzibar Accord", status="draft")
@@ -150,11 +149,12 @@ class SearchTests(TestCase):
             self.assertEqual(summary(response), f"Nothing holds every word of “{query}”. Try fewer words or other "
                              "ones, or browse all activities.")
         self.assertEqual(len(found(self, self.client.get("/activities/", {"q": "zanzibar"}))), 0)
-        Section.objects.filter(pk=live_section().pk).update(status="draft")
+        Activity.objects.filter(program=live_page(), ordering__gt=Heading.objects.get(
+            program=live_page(), anchor="past-activities").ordering).update(status="draft")
         self.assertEqual(set(found(self, self.search("workshops"))), {
             "/activities/peru-2019-08-eab-adjudication-course/", "/activities/peru-public-participation-workshop/",
             "/activities/peru-adjudication-workshop/",
-        }, "the others are printed in Past Activities, now a draft")
+        }, "the others, printed in Past Activities, are now drafts")
 
     def test_the_header_of_every_public_page_has_the_search_form(self):
         pages = {name: address for name, address in PUBLIC_PAGES.items() if not address.startswith("/admin/")}
@@ -177,12 +177,9 @@ class SearchTests(TestCase):
             self.assertContains(response, '<meta name="robots" content="noindex">')
 
     def test_results_come_20_to_a_page(self):
-        section = live_section()
-        Activity.objects.bulk_create(
-            Activity(program=section.program, section=section, slug=f"added-{n}", text=f"Workshop number {n}.",
-                     date=datetime.date(2000, 1, 1), status="published", order=100 + n)
-            for n in range(45)
-        )
+        Activity.objects.bulk_create(past_activities(
+            live_page(), 45, slug="added", text="Workshop number {n}.", date=datetime.date(2000, 1, 1)
+        ))
         first = self.search("workshop")
         self.assertEqual(summary(first), "52 results for “workshop”, page 1 of 3.")
         self.assertEqual(len(found(self, first)), 20)
@@ -289,12 +286,7 @@ class QueryBudgetTests(TestCase):
         Activity.objects.exclude(slug="peru-2017-12-mercury-action-plans-workshop").delete()  # a workshop in Peru
         addresses = ["/search/?q=workshop", "/search/?q=peru", "/activities/?q=workshop"]
         with_one = [self.queries(address) for address in addresses]
-        section = live_section()
-        Activity.objects.bulk_create(
-            Activity(program=section.program, section=section, slug=f"added-{n}", text=f"A workshop in Peru, {n}.",
-                     status="published", order=100 + n)
-            for n in range(199)
-        )
+        Activity.objects.bulk_create(past_activities(live_page(), 199, slug="added", text="A workshop in Peru, {n}."))
         self.assertEqual(len(found(self, self.client.get("/search/?q=workshop"))), 20)
         with_200 = [self.queries(address) for address in addresses]
         self.assertEqual(with_one, with_200)

@@ -1,19 +1,21 @@
 import datetime
 import io
+import json
 
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.test import TestCase
 from django.urls import reverse
 
-from activities import services, snapshot_rules
-from activities.models import Activity, Program, Section, Theme
+from activities import selectors, services, snapshot_rules
+from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme, TopOfPage
 from activities.snapshot_rules import SnapshotChangeRefused
 from partners.models import Agreement, Contact, Partner
-from tests.activities.test_load_snapshot import database_state
+from tests.activities.test_load_snapshot import database_state, load, write_fixture
 from tests.activities.test_publishing import LITTER, RAURA, staff_user
 from tests.forms import admin_action, confirm
-from tests.html import SNAPSHOT
+from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT, Page
 
 SNAPSHOT_NAMED = "the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only"
 
@@ -31,10 +33,14 @@ class SnapshotRulesTestCase(TestCase):
 
     def setUp(self):
         self.activity = Activity.objects.get(program=self.snapshot, slug=RAURA)
-        self.section = Section.objects.get(program=self.snapshot, anchor="highlights")
+        self.heading = Heading.objects.get(program=self.snapshot, anchor="past-activities")
         self.live_activity = Activity.objects.get(program=self.live, slug=RAURA)
-        self.live_section = Section.objects.get(program=self.live, anchor="highlights")
+        self.live_heading = Heading.objects.get(program=self.live, anchor="past-activities")
         self.before = database_state()
+
+    def first_blocks(self, program):
+        """The first block of each kind that ``program``'s body holds."""
+        return [block for model in BLOCK_TYPES if (block := model.objects.filter(program=program).first())]
 
     def refused(self, *fragments, named=SNAPSHOT_NAMED):
         """Asserts that the block is refused in words, and that nothing changed."""
@@ -62,10 +68,15 @@ class SnapshotRulesTestCase(TestCase):
 
 
 class ModelWritesTests(SnapshotRulesTestCase):
-    def test_save_of_a_page_section_or_activity_is_refused(self):
-        for obj, field in ((self.snapshot, "intro"), (self.section, "intro"), (self.activity, "text")):
+    def test_save_of_a_page_or_of_any_block_is_refused(self):
+        self.assertEqual(len(self.first_blocks(self.snapshot)), 6, "headings, texts, a link list, activities, "
+                                                                    "a contact and Top of Page links")
+        for obj in (self.snapshot, *self.first_blocks(self.snapshot)):
             with self.subTest(obj=obj), self.refused(f"Cannot change the {obj._meta.verbose_name}"):
-                setattr(obj, field, "Changed.")
+                if isinstance(obj, Program):
+                    obj.title = "Changed."
+                else:
+                    obj.ordering += 1
                 obj.save()
 
     def test_a_publication_change_is_refused(self):
@@ -73,21 +84,31 @@ class ModelWritesTests(SnapshotRulesTestCase):
         with self.refused("Cannot change the program"):
             self.snapshot.save(update_fields=["status"])
 
-    def test_adding_a_section_or_an_activity_is_refused(self):
-        with self.refused("Cannot add the section"):
-            Section.objects.create(program=self.snapshot, anchor="news", title="News")
+    def test_adding_a_block_or_an_activity_is_refused(self):
+        with self.refused("Cannot add the heading “h2 News”"):
+            Heading.objects.create(program=self.snapshot, ordering=1000, anchor="news", text="News")
+        with self.refused("Cannot add the “Top of Page” link"):
+            TopOfPage.objects.create(program=self.snapshot, ordering=1000)
         with self.refused("Cannot add the activity"):
-            Activity.objects.create(section=self.section, slug="peru-new", text="New.")
-        # A live activity put into one of the snapshot's sections would be printed on the archived page.
-        with self.refused("Cannot move the activity “Webinar with OEFA on inspections of the Raura Mine”"):
-            self.live_activity.section = self.section
+            Activity.objects.create(program=self.snapshot, ordering=1000, slug="peru-new", text="New.")
+        # A live block put into the snapshot would be printed on the archived page.
+        with self.refused("Cannot move the activity “Webinar with OEFA on inspections of the Raura Mine” into a snapshot"):
+            self.live_activity.program = self.snapshot
+            self.live_activity.slug = "peru-moved"
             self.live_activity.save()
+        with self.refused("Cannot move the heading “h2 Past Activities” into a snapshot"):
+            self.live_heading.program = self.snapshot
+            self.live_heading.anchor = "moved"
+            self.live_heading.save()
 
     def test_moving_a_record_out_of_a_snapshot_is_refused(self):
         with self.refused("Cannot change the activity"):
-            self.activity.program, self.activity.section = self.live, self.live_section
+            self.activity.program = self.live
             self.activity.slug = "peru-moved"
             self.activity.save()
+        with self.refused("Cannot change the heading “h2 Past Activities”"):
+            self.heading.program, self.heading.anchor = self.live, "moved"
+            self.heading.save()
 
     def test_dating_a_live_version_or_undating_a_snapshot_is_refused(self):
         with self.refused("Cannot date the live version “EPA Collaboration with Peru”",
@@ -96,36 +117,41 @@ class ModelWritesTests(SnapshotRulesTestCase):
             self.live.save()
         with self.refused("Cannot add the program"):
             Program.objects.create(slug="epa-collaboration-chile", archived_on=datetime.date(2021, 1, 19),
-                                   title="EPA Collaboration with Peru", intro="x")
+                                   title="EPA Collaboration with Peru")
         with self.refused("Cannot change the program"):
             self.snapshot.archived_on = None
             self.snapshot.save()
 
     def test_delete_is_refused(self):
-        for obj in (self.activity, self.section, self.snapshot):
+        for obj in (*self.first_blocks(self.snapshot), self.snapshot):
             with self.subTest(obj=obj), self.refused(f"Cannot delete the {obj._meta.verbose_name}"):
                 obj.delete()
 
     def test_a_raw_save_that_changes_a_record_is_refused_and_an_unchanged_one_passes(self):
-        self.activity.save_base(raw=True)
-        self.assertEqual(database_state(), self.before)
-        with self.refused("Cannot change the activity"):
-            self.activity.text = "Changed by a raw save."
-            self.activity.save_base(raw=True)
+        for obj, name in ((self.activity, "text"), (self.heading, "text")):
+            obj.save_base(raw=True)
+            self.assertEqual(database_state(), self.before)
+            with self.subTest(obj=obj), self.refused(f"Cannot change the {obj._meta.verbose_name}"):
+                setattr(obj, name, "Changed by a raw save.")
+                obj.save_base(raw=True)
 
 
 class QuerySetWritesTests(SnapshotRulesTestCase):
     def test_update_is_refused(self):
-        for queryset in (Program.objects.all(), Section.objects.filter(program=self.snapshot),
-                         Activity.objects.filter(slug=RAURA)):
-            with self.subTest(model=queryset.model), self.refused("Cannot update"):
-                queryset.update(status="draft")
+        with self.refused("Cannot update programs"):
+            Program.objects.all().update(status="draft")
+        for model in BLOCK_TYPES:
+            if not model.objects.filter(program=self.snapshot).exists():
+                continue
+            plural = model._meta.verbose_name_plural
+            with self.subTest(model=model), self.refused(f"Cannot update {plural}"):
+                model.objects.filter(program=self.snapshot).update(ordering=1)
 
     def test_update_into_a_snapshot_is_refused(self):
         with self.refused("Cannot update activities"):
-            Activity.objects.filter(pk=self.live_activity.pk).update(section=self.section)
-        with self.refused("Cannot update activities"):
             Activity.objects.filter(pk=self.live_activity.pk).update(program_id=self.snapshot.pk)
+        with self.refused("Cannot update headings"):
+            Heading.objects.filter(pk=self.live_heading.pk).update(program=self.snapshot, anchor="moved")
         with self.refused("Cannot update programs", named="“EPA Collaboration with Peru” of 2026-01-01 is read-only"):
             Program.objects.filter(pk=self.live.pk).update(archived_on="2026-01-01")
 
@@ -133,25 +159,34 @@ class QuerySetWritesTests(SnapshotRulesTestCase):
         self.activity.text = "Changed in bulk."
         with self.refused("Cannot update activities"):
             Activity.objects.bulk_update([self.activity], ["text"])
+        self.heading.text = "Changed in bulk."
+        with self.refused("Cannot update headings"):
+            Heading.objects.bulk_update([self.heading], ["text"])
         with self.refused("Cannot add activities"):
-            Activity.objects.bulk_create([Activity(program=self.snapshot, section=self.section, slug="x", text="X.")])
-        with self.refused("Cannot add sections"):
-            Section.objects.bulk_create([Section(program=self.snapshot, anchor="news")])
+            Activity.objects.bulk_create([Activity(program=self.snapshot, slug="x", text="X.")])
+        with self.refused("Cannot add texts"):
+            RichText.objects.bulk_create([RichText(program=self.snapshot, ordering=1000, text="More.")])
+        with self.refused("Cannot add headings"):
+            Heading.objects.bulk_create([Heading(program=self.snapshot, ordering=1000, anchor="news", text="News")])
         with self.refused("Cannot add programs", named="the snapshot “X” of 2020-01-01 is read-only"):
-            Program.objects.bulk_create([Program(slug="x", archived_on="2020-01-01", title="X", intro="x")])
+            Program.objects.bulk_create([Program(slug="x", archived_on="2020-01-01", title="X")])
 
     def test_delete_is_refused(self):
         with self.refused("Cannot delete activities"):
             Activity.objects.filter(slug=LITTER).delete()
+        with self.refused("Cannot delete “Top of Page” links"):
+            TopOfPage.objects.all().delete()
         with self.refused("Cannot delete programs"):
             Program.objects.all().delete()
 
     def test_the_live_version_is_written_as_before(self):
         Activity.objects.filter(program=self.live).update(status="draft")
         Activity.objects.filter(pk=self.live_activity.pk).delete()
-        Section.objects.bulk_create([Section(program=self.live, anchor="news", title="News")])
+        Heading.objects.bulk_create([Heading(program=self.live, ordering=1000, anchor="news", text="News")])
+        TopOfPage.objects.filter(program=self.live).delete()
         self.assertEqual(Activity.objects.filter(program=self.live, status="draft").count(), 16)
         self.assertEqual(Activity.objects.filter(program=self.snapshot, status="published").count(), 17)
+        self.assertEqual(TopOfPage.objects.filter(program=self.snapshot).count(), 4)
 
 
 class LinkTests(SnapshotRulesTestCase):
@@ -167,6 +202,8 @@ class LinkTests(SnapshotRulesTestCase):
             ("Cannot change the activities of the partner", lambda: oefa.activities.clear()),
             ("Cannot change the agreements of the program", lambda: self.snapshot.agreements.clear()),
             ("Cannot change the programs of the agreement", lambda: agreement.programs.remove(self.snapshot)),
+            ("Cannot change the partners of the program", lambda: self.snapshot.partners.add(oefa)),
+            ("Cannot change the programs of the partner", lambda: oefa.programs.add(self.snapshot)),
         ]
         for fragment, change in changes:
             with self.subTest(fragment), self.refused(fragment):
@@ -179,13 +216,30 @@ class LinkTests(SnapshotRulesTestCase):
 
     def test_a_record_a_snapshot_uses_cannot_be_deleted(self):
         for obj in (Theme.objects.get(slug="mercury"), Partner.objects.get(slug="oefa"),
-                    Agreement.objects.get(slug="us-peru-tpa"), Contact.objects.get()):
+                    Agreement.objects.get(slug="us-peru-tpa")):
             with self.subTest(obj=obj), self.assertRaisesMessage(SnapshotChangeRefused, SNAPSHOT_NAMED):
                 with transaction.atomic():
                     obj.delete()
+        # A contact block's contact is kept by the database too, on any version.
+        contact = Contact.objects.get()
+        self.assertEqual([str(snapshot) for snapshot in snapshot_rules.snapshots_using(contact)],
+                         ["the snapshot “EPA Collaboration with Peru” of 2021-01-19"])
+        with self.assertRaises(ProtectedError), transaction.atomic():
+            contact.delete()
         self.assertEqual(database_state(), self.before)
         unused = Theme.objects.create(slug="unused", name="Unused")
         unused.delete()
+
+    def test_a_partner_a_snapshot_lists_cannot_be_deleted(self):
+        listed = Partner.objects.create(slug="sunass", name="SUNASS", status="published")
+        self.live.partners.add(listed)
+        services.publish(self.live, user=self.publisher)
+        services.freeze_snapshot(Program.objects.get(pk=self.live.pk), archived_on=datetime.date(2026, 11, 25))
+        self.live.partners.remove(listed)
+        with self.assertRaisesMessage(SnapshotChangeRefused, "“EPA Collaboration with Peru” of 2026-11-25 is read-only"):
+            with transaction.atomic():
+                listed.delete()
+        self.assertTrue(Partner.objects.filter(pk=listed.pk).exists())
 
     def test_the_admin_says_which_snapshot_keeps_a_theme(self):
         self.client.force_login(self.publisher)
@@ -204,6 +258,7 @@ class AllowedTests(SnapshotRulesTestCase):
             archived_on=datetime.date(2026, 11, 25), user=self.publisher,
         )
         self.assertEqual(later.activities.count(), 17)
+        self.assertEqual(Heading.objects.filter(program=later).count(), 7)
         # Once made, the new snapshot is read-only too.
         with self.assertRaisesMessage(SnapshotChangeRefused, "of 2026-11-25 is read-only"), transaction.atomic():
             later.activities.update(text="Changed.")
@@ -211,6 +266,29 @@ class AllowedTests(SnapshotRulesTestCase):
             later.activities.filter(slug=RAURA).update(text="Changed under the allowance.")
         with self.assertRaises(SnapshotChangeRefused), transaction.atomic():
             later.activities.update(text="Changed again.")
+
+    def test_a_freeze_copies_every_block_in_order_and_prints_the_same_words(self):
+        services.publish(self.live, user=self.publisher)
+        live = Program.objects.get(pk=self.live.pk)
+        # Blocks added and moved on the live version: the copy keeps the live order, not the snapshot's.
+        RichText.objects.create(program=live, ordering=55, text="A paragraph added under the Activities heading.")
+        Heading.objects.filter(program=live, anchor="learn-more").update(ordering=5)
+        frozen = services.freeze_snapshot(live, archived_on=datetime.date(2026, 11, 25), user=self.publisher)
+
+        def body(program):
+            blocks = selectors.page_blocks(program)
+            fields = [{name: getattr(block, name) for name in ("text", "anchor", "ordering", "slug", "label")
+                       if hasattr(block, name)} for block in blocks]
+            return [type(block).__name__ for block in blocks], fields
+
+        self.assertEqual(body(frozen), body(live))
+        live_words = Page(self.client.get(PERU_PAGE).content.decode()).blocks
+        frozen_words = Page(self.client.get("/archive/2026-11-25" + PERU_PAGE).content.decode()).blocks
+        start = live_words.index("Learn More About Peru")  # the body's first block now
+        end = live_words.index("Top of Page", live_words.index("Key Partners")) + 1
+        self.assertIn("A paragraph added under the Activities heading.", live_words[start:end])
+        at = frozen_words.index("Learn More About Peru")
+        self.assertEqual(frozen_words[at:at + end - start], live_words[start:end])
 
     def test_a_publisher_deletes_a_whole_snapshot_its_parts_never_alone(self):
         for user in (self.editor, self.publisher):
@@ -221,6 +299,7 @@ class AllowedTests(SnapshotRulesTestCase):
         self.client.post(reverse("admin:activities_program_delete", args=[self.snapshot.pk]), {"post": "yes"})
         self.assertFalse(Program.objects.filter(pk=self.snapshot.pk).exists())
         self.assertEqual(Activity.objects.count(), 17, "the live version's")
+        self.assertEqual(set(Heading.objects.values_list("program", flat=True)), {self.live.pk})
         self.assertTrue(Theme.objects.filter(slug="mercury").exists())
 
     def test_a_publisher_deletes_snapshots_from_the_list_too(self):
@@ -250,18 +329,24 @@ class DatabaseRuleTests(SnapshotRulesTestCase):
 
     def test_plain_sql_cannot_change_a_snapshot(self):
         agreement = Agreement.objects.create(slug="us-peru-new", title="A new agreement")
+        partner = Partner.objects.get(slug="oefa")
         self.before = database_state()
+        live_text = RichText.objects.filter(program=self.live).first()
         statements = [
             ("UPDATE activities_activity SET text = 'Changed.' WHERE id = %s", self.activity.pk),
             ("UPDATE activities_program SET status = 'draft' WHERE id = %s", self.snapshot.pk),
-            ("DELETE FROM activities_section WHERE id = %s", self.section.pk),
+            ("UPDATE activities_heading SET text = 'Changed.' WHERE id = %s", self.heading.pk),
+            ("DELETE FROM activities_heading WHERE id = %s", self.heading.pk),
             ("DELETE FROM activities_activity_themes WHERE activity_id = %s", self.activity.pk),
-            ("UPDATE activities_activity SET section_id = %s WHERE id = %s", self.section.pk, self.live_activity.pk),
+            ("UPDATE activities_richtext SET program_id = %s WHERE id = %s", self.snapshot.pk, live_text.pk),
             ("INSERT INTO activities_program_agreements (program_id, agreement_id) VALUES (%s, %s)",
              self.snapshot.pk, agreement.pk),
-            ("INSERT INTO activities_section (program_id, anchor, title, intro, list_style, exit_notice, top_of_page, "
-             "\"order\", status, provenance, provenance_note) "
-             "VALUES (%s, 'news', 'News', '', 'none', false, false, 0, 'draft', 'added', '')", self.snapshot.pk),
+            ("INSERT INTO activities_program_partners (program_id, partner_id) VALUES (%s, %s)",
+             self.snapshot.pk, partner.pk),
+            ("INSERT INTO activities_topofpage (program_id, region, ordering, revision, provenance, provenance_note) "
+             "VALUES (%s, 'main', 1000, 1, 'added', '')", self.snapshot.pk),
+            *((f"UPDATE {model._meta.db_table} SET ordering = ordering + 1 WHERE program_id = %s", self.snapshot.pk)
+              for model in BLOCK_TYPES if model.objects.filter(program=self.snapshot).exists()),
         ]
         for sql, *params in statements:
             with self.subTest(sql), self.assertRaisesMessage(IntegrityError, "epa-collaboration-peru of 2021-01-19"):
@@ -283,3 +368,12 @@ class DatabaseRuleTests(SnapshotRulesTestCase):
         with self.assertRaises(IntegrityError), transaction.atomic():
             self.execute("UPDATE activities_activity SET text = 'Not any more.' WHERE id = %s", self.activity.pk)
         self.assertEqual(Activity.objects.get(pk=self.activity.pk).text, "Allowed.")
+
+    def test_a_publisher_s_load_with_replace_passes(self):
+        records = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        heading = next(r for r in records if r["fields"].get("anchor") == "past-activities")
+        heading["fields"]["text"] = "Earlier Activities"
+        records.remove(next(r for r in records if r["model"] == "activities.topofpage"))
+        load(write_fixture(records), "--replace", "--user", "publisher")
+        self.assertContains(self.client.get(ARCHIVED_PERU_PAGE), "Earlier Activities")
+        self.assertEqual(TopOfPage.objects.filter(program=self.snapshot).count(), 3)

@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from activities import services
-from activities.models import Activity, Program, Section
+from activities.models import Activity, Program
 from coop_site.models import Message
 from tests.browser.pages import PUBLIC_PAGES
+from tests.content import past_activities
 from tests.html import PERU_PAGE
 
 FOCUSED = "document.activeElement"
@@ -86,12 +87,9 @@ def add_activities(count):
     the snapshot (which does not change)."""
     live = services.start_live_version(Program.objects.get())
     Program.objects.filter(pk=live.pk).update(status="published")
-    section = Section.objects.get(program=live, anchor="past-activities")
-    Activity.objects.bulk_create(
-        Activity(program=live, section=section, slug=f"extra-{n}", title=f"Extra activity {n}",
-                 text=f"Extra {n}.", date=datetime.date(2015, 1, 1), status="published", order=100 + n)
-        for n in range(count)
-    )
+    Activity.objects.bulk_create(past_activities(
+        live, count, text="Extra {n}.", title="Extra activity {n}", date=datetime.date(2015, 1, 1)
+    ))
 
 
 def test_filtering_and_paging_work_without_javascript(site, browser):
@@ -163,7 +161,7 @@ def test_editors_lists_fit_a_laptop_screen_beside_the_navigation_and_filters(sit
     page.get_by_label("Password").fill("a-long-test-password")
     page.get_by_role("button", name="Log in").click()
     problems = []
-    for model in ("activities/activity", "activities/section", "activities/program", "activities/theme",
+    for model in ("activities/activity", "activities/program", "activities/theme",
                   "partners/partner", "partners/agreement", "partners/contact", "coop_site/message"):
         page.goto(f"{site}/admin/{model}/")
         expect(page.locator("#nav-sidebar")).to_be_visible()

@@ -13,9 +13,10 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 
 from activities import services
-from activities.models import Activity, Program
+from activities.models import Activity, Program, RichText
 from coop_site.freezing import FreezeError, check_links
 from tests.activities.test_publishing import staff_user
+from tests.content import past_activities
 from tests.html import PERU_PAGE, SNAPSHOT
 
 NOTICE = "This is not the current EPA website."
@@ -58,13 +59,11 @@ class FreezeTests(TestCase):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
         publisher = staff_user("publisher", "Publishers")
         live = services.start_live_version(Program.objects.get(), user=publisher)
-        Program.objects.filter(pk=live.pk).update(intro="Our work with Peru, frozen in 2026.")
+        RichText.objects.filter(program=live, ordering=10).update(text="Our work with Peru, frozen in 2026.")
         services.publish(live, user=publisher)
         # Enough activities for the listing to have a second page.
-        section = live.sections.get(anchor="past-activities")
-        for n in range(25):
-            Activity.objects.create(program=live, section=section, slug=f"extra-{n}", text=f"Extra activity {n}.",
-                                    date=datetime.date(2015, 1, 1), status="published", order=100 + n)
+        for activity in past_activities(live, 25, date=datetime.date(2015, 1, 1)):
+            activity.save()
         services.freeze_snapshot(live, archived_on=datetime.date(2026, 11, 25), user=publisher)
 
     @classmethod

@@ -2,7 +2,17 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.test import SimpleTestCase, TestCase, override_settings
 
-from coop_site.text import leaves_site, paragraphs, plain_text, render_links, validate_address, validate_links
+from coop_site.text import (
+    clean_html,
+    leaves_site,
+    paragraphs,
+    plain_text,
+    render_html,
+    render_links,
+    validate_address,
+    validate_links,
+    words_of_html,
+)
 from partners.models import Partner
 from tests.html import Page
 
@@ -178,3 +188,48 @@ class ValidateLinksTests(TestCase):
             with self.subTest(address=address), self.assertRaisesMessage(ValidationError, problem):
                 validate_address(address)
         validate_address("https://пример.рф/")
+
+
+class RichTextTests(SimpleTestCase):
+    """Rich text: HTML as the page editor writes it, kept to a few tags when saved and printed."""
+
+    def test_only_paragraphs_emphasis_links_lists_and_language_are_kept(self):
+        written = (
+            '<p onclick="x()">A <strong>bold</strong>, <em>plain</em> <u>claim</u><script>alert(1)</script> '
+            '<span lang="es" style="color: red">Organismo</span> <span lang="not a language">here</span> '
+            '<a href="javascript:alert(1)">gone</a> <a href="https://www.example.org/" target="_blank">kept</a>.</p>'
+            "<h1>Big</h1><ul><li><p>One</p><ul><li><p>Under</p></li></ul></li></ul>"
+        )
+        self.assertEqual(
+            clean_html(written),
+            '<p>A <strong>bold</strong>, <em>plain</em> claim <span lang="es">Organismo</span> <span>here</span> '
+            'gone <a href="https://www.example.org/">kept</a>.</p>Big<ul><li>One<ul><li>Under</li></ul></li></ul>',
+        )
+
+    def test_an_empty_editor_is_an_empty_text(self):
+        for empty in ("", "<p></p>", "<p><br></p>", "  "):
+            self.assertEqual(clean_html(empty), "", empty)
+
+    def test_words_are_what_a_reader_sees(self):
+        self.assertEqual(
+            words_of_html('<p>Fish &amp; <a href="partner:oefa">chips</a>.</p><p>Next</p><ul><li>One</li></ul>'),
+            "Fish & chips. Next One",
+        )
+
+    def test_printed_links_resolve_partners_and_carry_the_exit_link(self):
+        oefa = Partner(slug="oefa", name="OEFA", url="https://www.gob.pe/oefa", leaves_site=True, status="published")
+        page = Page(render_html(
+            '<p>With <a href="partner:oefa"><span lang="es">Organismo</span></a>, '
+            '<a href="partner:gone">a partner not public</a>, <a href="/activities/">the listing</a> and '
+            '<a href="https://www.epa.gov/">EPA</a>.</p>',
+            {"oefa": oefa},
+        ))
+        self.assertEqual(
+            [(link["text"], link["href"]) for link in page.links],
+            [("Organismo", "https://www.gob.pe/oefa"), ("Exit", "/exit-disclaimer/"),
+             ("the listing", "/activities/"), ("EPA", "https://www.epa.gov/")],
+        )
+        self.assertIn("a partner not public", page.blocks[0])
+
+    def test_printing_cleans_again_whatever_wrote_the_text(self):
+        self.assertNotIn("<script", render_html("<p>Hi<script>alert(1)</script></p>", {}))

@@ -8,8 +8,8 @@ from activities.services import SnapshotError, export_snapshot, find_program
 
 class Command(BaseCommand):
     help = (
-        "Write one version of a page as a natural-key fixture: the page, its sections and activities, "
-        "and the themes, partners, agreements and contact they refer to."
+        "Write one version of a page as a natural-key fixture: the page and its blocks in order (activities "
+        "included), and the themes, partners, agreements and contacts they refer to."
     )
 
     def add_arguments(self, parser):

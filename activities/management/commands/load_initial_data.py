@@ -1,20 +1,23 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from activities.models import Program
 from activities.services import SnapshotError, load_snapshot
 
 
 class Command(BaseCommand):
-    help = "Load the site's first snapshot when the database holds no page yet."
+    help = "Load the site's first snapshots (settings.INITIAL_SNAPSHOTS) when the database holds no page yet."
 
     def handle(self, *args, **options):
         if Program.objects.exists():
             self.stdout.write("The database already holds pages; nothing to load.")
             return
         try:
-            report = load_snapshot(settings.INITIAL_SNAPSHOT)
+            with transaction.atomic():  # all of them, or none
+                reports = [load_snapshot(path) for path in settings.INITIAL_SNAPSHOTS]
         except SnapshotError as error:
             raise CommandError(str(error)) from error
-        for line in report.lines():
-            self.stdout.write(line)
+        for report in reports:
+            for line in report.lines():
+                self.stdout.write(line)

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from activities.models import BLOCK_TYPES
 from activities.services import SnapshotError, find_program, freeze_snapshot
 
 
@@ -35,7 +36,8 @@ class Command(BaseCommand):
             snapshot = freeze_snapshot(find_program(program, archived_on=None), archived_on=archived_on, user=author)
         except (SnapshotError, PermissionDenied) as error:
             raise CommandError(str(error)) from error
+        blocks = sum(model.objects.filter(program=snapshot).count() for model in BLOCK_TYPES)
         self.stdout.write(
-            f"Froze {snapshot}: {snapshot.sections.count()} sections, {snapshot.activities.count()} activities, "
+            f"Froze {snapshot}: {blocks} blocks, {snapshot.activities.count()} of them activities, "
             f"at {snapshot.get_absolute_url()}"
         )
