@@ -91,18 +91,24 @@ MIDDLEWARE = [
 ]
 
 # Headers on every response, pages and static files alike. No inline script
-# or style anywhere, so the policy needs no 'unsafe-inline'. The page form's
-# block editor (django-content-editor) has two exceptions, each allowed alone:
-# its import map, an inline script, runs by the request's nonce, which the
-# admin's templates print (the nonce is in the header only on a response that
-# used it, so public pages and the page cache never carry one); the <style>
-# its script adds (labels, as "(Hide)") runs by the hash of its text, as the
-# editor writes it for this site's one region.
-BLOCK_EDITOR_STYLE = "'sha256-N1v+9oYdxeZd/nv2iKYNMLWqP5BlGZff7wM0R1mK4ws='"
+# or style anywhere, so the policy needs no 'unsafe-inline'. The admin's page
+# form has exceptions, each allowed alone: the import maps of its editors
+# (django-content-editor's, django-prose-editor's), inline scripts, run by the
+# request's nonce, which the admin's templates print (the nonce is in the
+# header only on a response that used it, so public pages and the page cache
+# never carry one); the <style> elements their scripts add, which no nonce
+# can reach, by the hash of their text (a browser's CSP report names the new
+# hash when an upgrade changes one; tests/browser/test_admin_forms.py fails then).
+ADMIN_EDITOR_STYLES = [
+    # django-content-editor 9.1: its labels ("(Hide)"), as written for this site's one region, "main".
+    "'sha256-N1v+9oYdxeZd/nv2iKYNMLWqP5BlGZff7wM0R1mK4ws='",
+    # django-prose-editor 0.28 (Tiptap): the editing area's own rules (white-space: pre-wrap, …).
+    "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='",
+]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, BLOCK_EDITOR_STYLE],
+    "style-src": [CSP.SELF, *ADMIN_EDITOR_STYLES],
     "img-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],

@@ -80,6 +80,29 @@ class BodyEditor:
             else:
                 field.fill(value)
 
+    def write(self, row, name, *paragraphs, as_list=None, links=None):
+        """Type into a rich text field (django-prose-editor) as staff do: ``paragraphs``, each its own,
+        or with ``as_list`` ("bulletList", "orderedList") the items of a list, an item starting "- " going
+        under the one above. ``links``: each written item made a link to its address, by the link button."""
+        editor = self.page.locator(f"#{row} .field-{name} .prose-editor")
+        editor.locator(".ProseMirror").click()
+        if as_list:
+            editor.locator(f'.prose-menubar__button[data-name="{as_list}"]').click()
+        for number, text in enumerate(paragraphs):
+            if number:
+                self.page.keyboard.press("Enter")
+            if text.startswith("- "):
+                self.page.keyboard.press("Tab")
+                text = text[2:]
+            self.page.keyboard.type(text)
+            if links:
+                self.page.keyboard.press("Shift+Home")
+                editor.locator('.prose-menubar__button[data-name="link"]').click()
+                dialog = self.page.locator("dialog.prose-editor-dialog[open]")
+                dialog.get_by_label("URL").fill(links[number])
+                dialog.get_by_role("button", name="Update").click()
+                self.page.keyboard.press("End")
+
     def choose(self, row, name, typed, option):
         """Pick ``option`` in an autocomplete field, as staff do: type, then click it."""
         self.page.locator(f"#id_{row}-{name} + .select2").click()
@@ -138,11 +161,11 @@ def test_a_publisher_builds_a_page_by_clicking_publishes_it_and_finds_it_listed(
     heading = body.add("Heading", "heading_blocks")
     body.fill(heading, text="Activities with Chile")
     first = body.add("Text", "richtext_blocks")
-    body.fill(first, text="EPA and Chile have worked together since 2003.")
+    body.write(first, "text", "EPA and Chile have worked together since 2003.")
     second = body.add("Text", "richtext_blocks")
-    body.fill(second, text="Their work covers air, water and waste.")
+    body.write(second, "text", "Their work covers air, water and waste.")
     items = body.add("List", "itemlist_blocks")
-    body.fill(items, style="Numbered", items="Air quality\nMercury\n- Artisanal gold mining")
+    body.write(items, "items", "Air quality", "Mercury", "- Artisanal gold mining", as_list="orderedList")
     workshop = body.add("Activity", "activities")
     body.fill(workshop, title="Air quality workshop in Santiago", slug="chile-2022-05-air-quality-workshop",
               date="2022-05-01", text="Air quality workshop in Santiago with the Ministry of Environment.")
@@ -160,8 +183,9 @@ def test_a_publisher_builds_a_page_by_clicking_publishes_it_and_finds_it_listed(
     popup.wait_for_event("close")
     expect(page.locator(f"#id_{training}-themes option:checked")).to_have_text(["Mercury", "Mine safety"])
     links = body.add("Link list", "linklist_blocks")
-    body.fill(links, label="On other pages:",
-              links="[EPA Collaboration with Peru](/international-cooperation/epa-collaboration-peru/)")
+    body.fill(links, label="On other pages:")
+    body.write(links, "links", "EPA Collaboration with Peru", as_list="bulletList",
+               links=["/international-cooperation/epa-collaboration-peru/"])
     contact = body.add("Contact", "pagecontact_blocks")
     body.fill(contact, lead="For more on EPA's work with Chile, contact:")
     body.choose(contact, "contact", "Hong", "Nadtya Hong")
@@ -179,7 +203,10 @@ def test_a_publisher_builds_a_page_by_clicking_publishes_it_and_finds_it_listed(
     main = page.locator("main")
     expect(main.get_by_role("heading", level=1)).to_have_text("EPA Collaboration with Chile")
     expect(main.get_by_role("heading", level=2)).to_have_text("Activities with Chile")
-    expect(main.locator("ol li")).to_have_count(3)
+    expect(main.locator("ol > li > ol > li")).to_have_text(["Artisanal gold mining"])  # under "Mercury"
+    expect(main.locator("ol > li")).to_have_count(3)
+    expect(main.get_by_role("link", name="EPA Collaboration with Peru")).to_have_attribute(
+        "href", "/international-cooperation/epa-collaboration-peru/")
     text = main.inner_text()
     order = ["Activities with Chile", "since 2003", "air, water and waste", "Artisanal gold mining",
              "Air quality workshop in Santiago with", "Training on mercury monitoring", "On other pages:",
