@@ -139,7 +139,7 @@ def test_the_page_forms_run_whole_under_the_policy_and_a_snapshot_shows_its_body
     assert shown[:5] == ["Text:", "Link list:", "Activity:", "Activity:", "Heading:"], shown
     assert len(shown) == 35
     expect(page.locator(".order-machine-wrapper")).to_have_class(re.compile(r"\border-machine-readonly\b"))
-    expect(page.locator(".plugin-buttons .plugin-button:visible")).to_have_count(0)
+    expect(page.locator(".order-machine-insert-target:visible")).to_have_count(0)  # no "+" to add a block
     expect(page.locator(".order-machine textarea, .order-machine input[type=text]")).to_have_count(0)
     # The editor's own style ("(Hide)" after each block's label) applies: the policy lets it in by its hash.
     label = page.locator(".order-machine .inline-related:not(.empty-form) .inline_label").first
