@@ -21,6 +21,7 @@ from coop_site.publishing import publish_permission
 
 from . import selectors, services, snapshot_rules
 from .forms import VersionCompareForm, version_name, version_order
+from .snapshot_upload import SnapshotUploadAdmin
 from .models import (
     BLOCK_TYPES,
     Activity,
@@ -187,7 +188,7 @@ def page_version(program):
 
 
 @admin.register(Program)
-class ProgramAdmin(SnapshotReadOnly, PublishableAdmin, ContentEditor):
+class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, ContentEditor):
     """A page and its body's blocks, in one form (django-content-editor)."""
 
     list_display = ["title", "kind", "version", "activity_count"]

@@ -79,8 +79,10 @@ class SnapshotUploadAdmin:
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                return services.load_snapshot(fixture, user=request.user, replace=form.cleaned_data["replace"])
+                report = services.load_snapshot(fixture, user=request.user, replace=form.cleaned_data["replace"])
             except (services.SnapshotError, PermissionDenied) as error:
                 problem = str(error).replace(str(fixture), fixture.name)
                 form.add_error("fixture", f"{problem} Nothing was loaded; the database is as it was.")
                 return None
+        report.path = fixture.name
+        return report
