@@ -60,9 +60,9 @@ class BlockMatchingTests(SimpleTestCase):
                          [("changed", "March April 2020: A webinar."), ("added", "A webinar.")])
 
     def test_what_changes_besides_words_is_said(self):
-        older = page(activity("one", "One."), ItemList(items="Air\nWater"))
+        older = page(activity("one", "One."), ItemList(items="<ul><li>Air</li><li>Water</li></ul>"))
         newer = page(activity("one", "One.", display=Activity.Display.PARAGRAPH),
-                     ItemList(items="Air\nWater", style=ItemList.Style.NUMBERED))
+                     ItemList(items="<ol><li>Air</li><li>Water</li></ol>"))
         (_, _, blocks), = shown(compare_pages(older, newer))
         self.assertEqual([notes for _, notes, _ in blocks], [
             ["now a paragraph, was an item of a bulleted list"], ["now a numbered list, was a bulleted list"],

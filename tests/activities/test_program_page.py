@@ -226,7 +226,7 @@ def page_of_blocks(count):
     kinds = [
         lambda n: Heading(level=2 + n % 3, text=f"Heading {n}", anchor=f"heading-{n}"),
         lambda n: RichText(text=f"Text {n} with [a link](https://www.example.org/{n})."),
-        lambda n: ItemList(items=f"Item {n}\n- under it\nAnother"),
+        lambda n: ItemList(items=f"<ul><li>Item {n}<ul><li>under it</li></ul></li><li>Another</li></ul>"),
         lambda n: Activity(slug=f"activity-{count}-{n}", text=f"Activity {n}.", date=datetime.date(2020, 1, 1),
                            status="published"),
         lambda n: LinkList(label="On this page:", from_headings=True),

@@ -269,9 +269,8 @@ class PageCacheTests(TestCase):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
         self.assertContains(self.visit(ARCHIVED_PERU_PAGE), "Raura Mine")
         fixture = json.loads(SNAPSHOT.read_text())
-        for record in fixture:
-            if record["model"] == "activities.program":
-                record["fields"]["intro"] = "An introduction from a replaced snapshot."
+        opening = next(record for record in fixture if record["model"] == "activities.richtext")
+        opening["fields"]["text"] = "<p>An introduction from a replaced snapshot.</p>"
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "changed-snapshot.json"
             path.write_text(json.dumps(fixture))
