@@ -19,8 +19,11 @@ from .search import SearchResults
 
 
 def current_programs():
-    """One published version per page: the live one, else the newest snapshot."""
-    return list(Program.objects.current().with_last_change().order_by("title"))
+    """One published version per page: the live one, else the newest snapshot;
+    kept under the content version."""
+    return page_cache.fragment(
+        "current-pages", lambda: list(Program.objects.current().with_last_change().order_by("title")), timeout=600
+    )
 
 
 def pages_by_kind():
@@ -36,12 +39,16 @@ def pages_by_kind():
 def page_versions(*, slug, drafts=False):
     """The versions of a page: live first, then the snapshots newest first.
     The first is the current one: what the page's address shows. With
-    ``drafts`` (a preview), unpublished versions count too."""
-    programs = Program.objects.all() if drafts else Program.objects.published()
-    return list(
-        programs.filter(slug=slug).with_last_change()
-        .order_by(F("archived_on").desc(nulls_first=True))
-    )
+    ``drafts`` (a preview), unpublished versions count too. The public's are
+    kept under the content version, as the page's body is."""
+    def read():
+        programs = Program.objects.all() if drafts else Program.objects.published()
+        return list(
+            programs.filter(slug=slug).with_last_change()
+            .order_by(F("archived_on").desc(nulls_first=True))
+        )
+
+    return read() if drafts else page_cache.fragment(f"page-versions.{slug}", read, timeout=600)
 
 
 def all_page_versions():
