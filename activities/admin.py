@@ -18,6 +18,7 @@ from coop_site.admin_mixins import (
     RevisedInline,
 )
 from coop_site.publishing import publish_permission
+from coop_site.text import RichTextField, render_html
 
 from . import selectors, services, snapshot_rules
 from .forms import VersionCompareForm, version_name, version_order
@@ -111,7 +112,45 @@ class SnapshotInline(SnapshotReadOnly):
         return super().has_delete_permission(request, obj) and not (obj and self.in_snapshot(obj))
 
 
-class BlockInline(SnapshotInline, RevisedInline, ContentEditorInline):
+class PrintedRichTextInline:
+    """A snapshot's blocks are shown, not edited: their rich text is shown as
+    the page prints it, not as HTML source."""
+
+    RICH_TEXT = {"text": "text_as_printed", "items": "items_as_printed", "links": "links_as_printed"}
+
+    def shown_as_printed(self, obj):
+        """The display of each rich text field of a snapshot's blocks: {field: method}."""
+        if obj is None or not self.in_snapshot(obj):
+            return {}
+        return {field.name: self.RICH_TEXT[field.name] for field in self.model._meta.fields
+                if isinstance(field, RichTextField)}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        shown = self.shown_as_printed(obj)
+        return [
+            (name, {**options, "fields": [shown.get(field, field) if isinstance(field, str) else field
+                                          for field in options["fields"]]})
+            for name, options in fieldsets
+        ] if shown else fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.shown_as_printed(obj).values()]
+
+    @admin.display(description="text")
+    def text_as_printed(self, block):
+        return render_html(block.text, {})
+
+    @admin.display(description="items")
+    def items_as_printed(self, block):
+        return render_html(block.items, {})
+
+    @admin.display(description="links")
+    def links_as_printed(self, block):
+        return render_html(block.links, {})
+
+
+class BlockInline(PrintedRichTextInline, SnapshotInline, RevisedInline, ContentEditorInline):
     """A kind of block in the page's body (django-content-editor's inline)."""
 
     fk_name = "program"
@@ -200,9 +239,12 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
     inlines = BLOCK_INLINES
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "country", "archived_on", "versions"]}),
-        ("About the page", {"fields": ["meta_description", "agreements", "partners", "last_updated"]}),
         PUBLICATION_FIELDSET,
-        PROVENANCE_FIELDSET,
+        # Folded, so that the body's blocks come soon after the title.
+        ("About the page", {
+            "fields": ["meta_description", "agreements", "partners", "last_updated"], "classes": ["collapse"],
+        }),
+        (PROVENANCE_FIELDSET[0], {**PROVENANCE_FIELDSET[1], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):

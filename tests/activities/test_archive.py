@@ -300,6 +300,12 @@ class SnapshotAdminTests(VersionsTestCase):
         self.assertIn("the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only", refused.failed[1][1])
         self.assertTrue(Program.objects.get().is_published)
 
+    def test_a_snapshots_rich_text_is_shown_as_printed_not_as_html(self):
+        self.client.force_login(self.editor)
+        page = self.client.get(self.change_url(self.snapshot)).content.decode()
+        self.assertIn("<p>Through the years, EPA’s collaboration with Peru has resulted", page)
+        self.assertNotIn("&lt;p&gt;Through the years", page)
+
     def test_preview_shows_each_versions_own_record_of_an_activity(self):
         live = self.start_published_live_version()
         Activity.objects.filter(program=live, slug=RAURA).update(text="Rewritten for the live version.")
