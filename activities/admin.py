@@ -22,7 +22,6 @@ from coop_site.text import RichTextField, render_html
 
 from . import selectors, services, snapshot_rules
 from .forms import VersionCompareForm, version_name, version_order
-from .snapshot_upload import SnapshotUploadAdmin
 from .models import (
     BLOCK_TYPES,
     Activity,
@@ -37,6 +36,7 @@ from .models import (
     Theme,
     TopOfPage,
 )
+from .snapshot_upload import SnapshotUploadAdmin
 
 
 def editable_copy_note(snapshot):

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from activities.models import Program
+from activities import services
+from activities.models import Program, RichText
 from tests.content import staff_user
 
 PASSWORD = "a long passphrase"
@@ -102,6 +103,27 @@ class BodyEditor:
                 dialog.get_by_label("URL").fill(links[number])
                 dialog.get_by_role("button", name="Update").click()
                 self.page.keyboard.press("End")
+
+    def mark_language(self, row, name, phrase, language):
+        """Select ``phrase`` in a rich text field and give it a language, with the editor's language button."""
+        editor = self.page.locator(f"#{row} .field-{name} .prose-editor")
+        editor.locator(".ProseMirror").evaluate("""(element, phrase) => {
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.textContent.indexOf(phrase);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + phrase.length);
+                getSelection().removeAllRanges();
+                getSelection().addRange(range);
+                return;
+            }
+        }""", phrase)
+        editor.locator('.prose-menubar__button[data-name="language"]').click()
+        dialog = self.page.locator("dialog.prose-editor-dialog[open]")
+        dialog.get_by_label("Language (e.g. es, pt-BR); empty to remove").fill(language)
+        dialog.get_by_role("button", name="Update").click()
 
     def choose(self, row, name, typed, option):
         """Pick ``option`` in an autocomplete field, as staff do: type, then click it."""
@@ -232,3 +254,20 @@ def publish(page, changelist, pks):
     page.get_by_role("button", name="Yes, publish").click()
     expect(page.locator(".messagelist .success")).to_contain_text("Published")
 
+
+
+def test_an_editor_marks_a_spanish_name_as_spanish(site, staff_groups, watched):
+    page, problems = watched
+    staff_user("editor", "Editors")
+    live = services.start_live_version(Program.objects.get())
+    log_in(page, site, "editor")
+    page.goto(f"{site}/admin/activities/program/{live.pk}/change/")
+    body = BodyEditor(page)
+    text = body.add("Text", "richtext_blocks")
+    body.write(text, "text", "A workshop with the Organismo de Evaluación y Fiscalización Ambiental.")
+    body.mark_language(text, "text", "Organismo de Evaluación y Fiscalización Ambiental", "es")
+    page.get_by_role("button", name="Save and continue editing").first.click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    saved = RichText.objects.get(program=live, text__contains="A workshop")
+    assert '<span lang="es">Organismo de Evaluación y Fiscalización Ambiental</span>' in saved.text, saved.text
+    assert not problems, "\n".join(problems)
