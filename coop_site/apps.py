@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class CoopSiteConfig(AppConfig):
     name = "coop_site"
-    verbose_name = "Site: visitors' messages"
+    verbose_name = "Site"
 
     def ready(self):
         from django.apps import apps as global_apps

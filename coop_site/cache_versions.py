@@ -32,7 +32,7 @@ from simple_history.models import HistoricalChanges
 
 logger = logging.getLogger(__name__)
 
-CONTENT_APPS = {"activities", "partners"}
+CONTENT_APPS = {"activities", "partners"}  # not contact: visitors' messages are not shown on pages
 ROW = 1  # the one row (a check constraint allows no other)
 TRIGGER_FUNCTION = "coop_site_content_changed"
 CHANGED_SETTING = "coop_site.content_changed"  # PostgreSQL: set for the rest of a transaction that moved it on

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
 
 from activities.open_data import catalog
@@ -10,7 +10,6 @@ from activities.views import ProgramIndexView, SearchView
 from .middleware import reads_query
 from .page_cache import etag_only
 from .sitemaps import SITEMAPS
-from .views import ContactView
 
 FAVICON = "uswds/img/favicons/favicon.ico"
 
@@ -23,8 +22,7 @@ urlpatterns = [
     path("search/", reads_query("q", "page")(SearchView.as_view()), name="search"),
     path("about-this-archive/", TemplateView.as_view(template_name="about_archive.html"), name="about_archive"),
     path("exit-disclaimer/", TemplateView.as_view(template_name="exit_disclaimer.html"), name="exit_disclaimer"),
-    path("contact/", reads_query("page")(ContactView.as_view()), name="contact"),
-    path("contact/thanks/", TemplateView.as_view(template_name="coop_site/message_thanks.html"), name="contact_thanks"),
+    path("contact/", include("contact.urls")),
     path(
         "sitemap.xml", reads_query("p")(etag_only(sitemap_views.index)), {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.index",
@@ -37,6 +35,11 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(permanent=True, get_redirect_url=lambda: static(FAVICON))),
     path("data.json", catalog, name="data_catalog"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
+    # The messages' admin pages of before the contact app, linked to from notification mails sent then.
+    re_path(
+        r"^admin/coop_site/message/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/contact/message/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
 ]
 

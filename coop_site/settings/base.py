@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "coop_site.apps.CoopSiteConfig",
     "partners",
     "activities",
+    "contact",
 ]
 
 MIDDLEWARE = [

@@ -13,7 +13,7 @@ from tests.content import staff_user
 PASSWORD = "a long passphrase"
 GROUP_MIGRATIONS = [
     ("activities", "0003_editor_and_publisher_groups"),
-    ("coop_site", "0002_staff_handle_messages"),
+    ("contact", "0002_staff_handle_messages"),
     ("activities", "0016_block_permissions_for_staff_groups"),
 ]
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from activities import services
 from activities.models import Activity, Program
-from coop_site.models import Message
+from contact.models import Message
 from tests.browser.pages import PUBLIC_PAGES
 from tests.content import past_activities
 from tests.html import PERU_PAGE
@@ -162,7 +162,7 @@ def test_editors_lists_fit_a_laptop_screen_beside_the_navigation_and_filters(sit
     page.get_by_role("button", name="Log in").click()
     problems = []
     for model in ("activities/activity", "activities/program", "activities/theme",
-                  "partners/partner", "partners/agreement", "partners/contact", "coop_site/message"):
+                  "partners/partner", "partners/agreement", "partners/contact", "contact/message"):
         page.goto(f"{site}/admin/{model}/")
         expect(page.locator("#nav-sidebar")).to_be_visible()
         width = page.evaluate("(() => { const r = document.querySelector('#changelist .results');"

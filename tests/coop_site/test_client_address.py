@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
-from coop_site.models import Message
-from tests.coop_site.test_contact import VALID
+from contact.models import Message
+from tests.contact.test_contact import VALID
 
 BALANCER = "10.0.0.5"
 VISITOR, OTHER_VISITOR = "198.51.100.1", "203.0.113.9"
@@ -65,7 +65,7 @@ class BehindTheLoadBalancerTests(TestCase):
 
     def test_each_visitor_has_their_own_contact_form_limit(self):
         def send(visitor):
-            return Client(REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=visitor).post(reverse("contact"), VALID)
+            return Client(REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=visitor).post(reverse("contact:form"), VALID)
 
         self.assertEqual([send(VISITOR).status_code for _ in range(3)], [302, 302, 429])
         self.assertEqual(send(OTHER_VISITOR).status_code, 302)

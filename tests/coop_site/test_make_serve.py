@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import SimpleTestCase
 
-from tests.coop_site.test_contact import VALID
+from tests.contact.test_contact import VALID
 from tests.html import PERU_PAGE
 from tests.serving import Browser, Site, free_port
 

@@ -29,14 +29,15 @@ from django.utils.http import http_date
 
 from activities import services
 from activities.models import Activity, Theme
+from contact.models import Message
 from coop_site import cache_versions, page_cache
 from coop_site.logging import JsonFormatter
-from coop_site.models import ContentVersion, Message
+from coop_site.models import ContentVersion
 from coop_site.page_cache import pages_in_memory
 from partners.models import Partner
 from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
+from tests.contact.test_contact import VALID
 from tests.content import load_peru_as_live_version
-from tests.coop_site.test_contact import VALID
 from tests.forms import admin_form_data
 from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT
 
@@ -649,7 +650,7 @@ class RedisOutageTests(TestCase):
 
     @override_settings(CONTACT_RATE_LIMIT=2)
     def test_the_contact_limit_still_holds(self):
-        statuses = [self.client.post(reverse("contact"), {**VALID, "subject": f"Message {n}"}).status_code
+        statuses = [self.client.post(reverse("contact:form"), {**VALID, "subject": f"Message {n}"}).status_code
                     for n in range(3)]
         self.assertEqual(statuses, [302, 302, 429])
         self.assertEqual(Message.objects.count(), 2)

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test import Client, TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
 
-from coop_site.models import ContactSender, Message
+from contact.models import ContactSender, Message
+from coop_site import cache_versions
 from tests.activities.test_publishing import later, staff_user
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT, Page
@@ -34,7 +35,7 @@ class ContactFormTests(TestCase):
         cache.clear()
 
     def send(self, client=None, **changes):
-        return (client or self.client).post(reverse("contact"), {**VALID, **changes})
+        return (client or self.client).post(reverse("contact:form"), {**VALID, **changes})
 
     def test_every_page_links_to_the_form_naming_itself(self):
         page = Page(self.client.get(PERU_PAGE).content.decode())
@@ -50,20 +51,27 @@ class ContactFormTests(TestCase):
     def test_a_message_is_stored_then_staff_are_told(self):
         with self.captureOnCommitCallbacks(execute=True):
             response = self.send()
-        self.assertRedirects(response, reverse("contact_thanks"))
+        self.assertRedirects(response, reverse("contact:thanks"))
         message = Message.objects.get()
         self.assertEqual((message.name, message.email, message.page, message.handled),
                          ("Ana Quispe", "ana@example.pe", PERU_PAGE, False))
         self.assertEqual(len(mail.outbox), 1)
         self.assertIn("Where can I read the burden analysis?", mail.outbox[0].body)
         self.assertEqual(mail.outbox[0].to, ["web@example.gov"])
+        self.assertIn(reverse("admin:contact_message_change", args=[message.pk]), mail.outbox[0].body)
+
+    def test_a_message_leaves_the_cached_pages_in_use(self):
+        # Messages are not page content: the content version stays where it was.
+        before = cache_versions.current()
+        self.assertEqual(self.send().status_code, 302)
+        self.assertEqual(cache_versions.current(), before)
 
     def test_a_mail_failure_loses_nothing(self):
-        with mock.patch("coop_site.services.mail_managers", side_effect=ConnectionRefusedError("mail is down")):
-            with self.assertLogs("coop_site.services", "ERROR") as logs:
+        with mock.patch("contact.services.mail_managers", side_effect=ConnectionRefusedError("mail is down")):
+            with self.assertLogs("contact.services", "ERROR") as logs:
                 with self.captureOnCommitCallbacks(execute=True):
                     response = self.send()
-        self.assertRedirects(response, reverse("contact_thanks"))
+        self.assertRedirects(response, reverse("contact:thanks"))
         self.assertEqual(Message.objects.count(), 1)
         self.assertIn("it is stored and shown in the admin", logs.output[0])
 
@@ -92,7 +100,7 @@ class ContactFormTests(TestCase):
 
 
 def send_from(address, **changes):
-    return Client(REMOTE_ADDR=address).post(reverse("contact"), {**VALID, **changes})
+    return Client(REMOTE_ADDR=address).post(reverse("contact:form"), {**VALID, **changes})
 
 
 @override_settings(CONTACT_RATE_LIMIT=3)
@@ -202,9 +210,9 @@ class MessageAdminTests(TestCase):
 
     def test_staff_see_messages_and_mark_them_handled(self):
         self.client.force_login(self.editor)
-        changelist = reverse("admin:coop_site_message_changelist")
+        changelist = reverse("admin:contact_message_changelist")
         self.assertContains(self.client.get(changelist), "Megacities reports")
-        url = reverse("admin:coop_site_message_change", args=[self.message.pk])
+        url = reverse("admin:contact_message_change", args=[self.message.pk])
         html = self.client.get(url).content.decode()
         self.assertNotIn('name="body"', html, "what the visitor wrote is not editable")
         data = admin_form_data(html, "message_form")
@@ -218,4 +226,12 @@ class MessageAdminTests(TestCase):
         self.assertEqual(response.status_code, 302)
         self.message.refresh_from_db()
         self.assertFalse(self.message.handled)
-        self.assertEqual(self.client.get(reverse("admin:coop_site_message_add")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("admin:contact_message_add")).status_code, 403)
+
+    def test_a_link_mailed_before_the_messages_had_their_own_app_still_opens_the_message(self):
+        self.client.force_login(self.editor)
+        response = self.client.get(f"/admin/coop_site/message/{self.message.pk}/change/", follow=True)
+        self.assertEqual(response.redirect_chain[-1][0], reverse("admin:contact_message_change", args=[self.message.pk]))
+        self.assertContains(response, VALID["body"])
+        self.assertRedirects(self.client.get("/admin/coop_site/message/?handled__exact=0"),
+                             f"{reverse('admin:contact_message_changelist')}?handled__exact=0", status_code=301)

@@ -1,4 +1,4 @@
-"""Site-wide writes: visitors' messages."""
+"""Visitors' messages: stored, counted per address, and mailed to staff."""
 
 import datetime
 import ipaddress
@@ -77,7 +77,7 @@ def _forget_quiet_senders(start, *, but):
 
 
 def _notify_staff(message):
-    admin_url = reverse("admin:coop_site_message_change", args=[message.pk])
+    admin_url = reverse("admin:contact_message_change", args=[message.pk])
     try:
         mail_managers(
             f"Message from the site: {message.subject}",
