@@ -43,7 +43,8 @@ class MakeRunWorkersTests(SimpleTestCase):
             "from activities import services\n"
             "from activities.models import Program\n"
             f"user = get_user_model().objects.create_superuser('{PUBLISHER[0]}', 'p@example.gov', '{PUBLISHER[1]}')\n"
-            "services.publish(services.start_live_version(Program.objects.get(), user=user), user=user)\n"
+            "peru = Program.objects.get(slug='epa-collaboration-peru')\n"
+            "services.publish(services.start_live_version(peru, user=user), user=user)\n"
         )
 
     def visit(self, path, n=0):
