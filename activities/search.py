@@ -348,7 +348,9 @@ def keep_index_in_step(using="default"):
         for name, trigger in TRIGGERS.items():
             cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {trigger}")
         cursor.execute("DELETE FROM activity_search")
-        cursor.execute(f"INSERT INTO activity_search (rowid, title, text) {INDEXED.format('')} FROM activities_activity")
+        cursor.execute(
+            f"INSERT INTO activity_search (rowid, title, text) {INDEXED.format('')} FROM activities_activity"
+        )
 
 
 def backend():

@@ -112,7 +112,8 @@ class ListingDataTests(DataTestCase):
 
     def test_text_is_plain_words_its_paragraphs_apart_by_a_blank_line(self):
         Activity.objects.filter(slug="peru-2020-03-raura-mine-inspections-webinar").update(
-            title="", text='<p>Fish &amp; <a href="partner:oefa"><strong>chips</strong></a>.</p><p>Then <em>more</em>.</p>'
+            title="",
+            text='<p>Fish &amp; <a href="partner:oefa"><strong>chips</strong></a>.</p><p>Then <em>more</em>.</p>',
         )
         for data_format in ("json", "csv"):
             _, data = self.data("/activities/2020/", {}, data_format)
