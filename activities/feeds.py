@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from coop_site.text import plain_text
+from coop_site.text import words_of_html
 
 from .open_data import listing_description
 from .views import listing_filterset
@@ -75,9 +75,9 @@ class ActivityFeed(Feed):
         return prefix + str(activity)
 
     def item_description(self, activity):
-        # Atom's summary is HTML: escaped, the text reads as written, and no
-        # markup in it (an <img onerror>) ever reaches a reader as markup.
-        return escape(plain_text(activity.text))
+        # Atom's summary is HTML: the text's words, escaped, so that no markup
+        # (an <img onerror>, whatever wrote the text) ever reaches a reader as markup.
+        return escape(words_of_html(activity.text))
 
     def item_pubdate(self, activity):
         return as_datetime(activity.date)

@@ -18,16 +18,9 @@ from coop_site.publishing import (
     Status,
     public_condition,
 )
-from coop_site.text import RichTextField, clean_html, plain_text, validate_links, words_of_html
+from coop_site.text import RichTextField, clean_html, words_of_html
 
 from . import snapshot_rules
-
-TEXT_HELP = (
-    "Printed text. Separate paragraphs with a blank line. Links: "
-    "[words](partner:slug) for a partner, [words](https://…) for a web address, "
-    "[words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; "
-    "links that leave the site get the Exit disclaimer link by themselves."
-)
 
 
 class Theme(Revised):
@@ -419,7 +412,10 @@ class Activity(Publishable, Block):
         help_text='Print the date before the text, as "March 2020:". Untick for a text that says its date '
         'itself ("In May 2019, …"): the date is then only used to find the activity by year.',
     )
-    text = models.TextField(help_text=TEXT_HELP, validators=[validate_links])
+    text = RichTextField(
+        help_text="Paragraphs, bold, italic and links, no lists: the first paragraph is printed after the date "
+        "(“March 2020: …”), the others below it. " + RichTextField.LINK_FORMS,
+    )
     themes = models.ManyToManyField(Theme, blank=True, related_name="activities")
     partners = models.ManyToManyField("partners.Partner", blank=True, related_name="activities")
     printed_in = models.ForeignKey(
@@ -449,7 +445,7 @@ class Activity(Publishable, Block):
         ]
 
     def __str__(self):
-        return listing_title(self.title, self.text)
+        return listing_title(self.title, words_of_html(self.text))
 
     def natural_key(self):
         return (self.slug, *self.program.natural_key())
@@ -497,11 +493,11 @@ class Activity(Publishable, Block):
         super().save(*args, **kwargs)
 
 
-def listing_title(title, text):
-    """An activity's name in listings: its title, else the opening words of its text."""
+def listing_title(title, words):
+    """An activity's name in listings: its title, else the opening words of its text (its ``words``)."""
     if title:
         return title
-    words = plain_text(text).split()
+    words = words.split()
     return " ".join(words[:12]) + (" …" if len(words) > 12 else "")
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
-from coop_site.text import plain_text
+from coop_site.text import text_of_html, words_of_html
 from partners.models import Partner
 
 from . import selectors
@@ -144,9 +144,9 @@ def activity_record(activity, themes, partners, addresses):
     """One activity (a listing_rows() row) as a data record."""
     return {
         "slug": activity["slug"],
-        "title": listing_title(activity["title"], activity["text"]),
+        "title": listing_title(activity["title"], words_of_html(activity["text"])),
         "date": f"{activity['date']:%Y-%m}" if activity["date"] else None,
-        "text": plain_text(activity["text"]),
+        "text": text_of_html(activity["text"]),
         "themes": [{"slug": theme.slug, "name": theme.name} for theme in themes],
         "partners": [
             {"slug": partner.slug, "name": str(partner), "url": addresses.partner(partner)} for partner in partners

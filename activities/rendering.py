@@ -57,9 +57,6 @@ class BodyRenderer:
     def render_block(self, block):
         return getattr(self, f"render_{type(block).__name__.lower()}")(block)
 
-    def printed(self, value):
-        return text.render_links(value, self.partners_by_slug)
-
     def render_heading(self, heading):
         return format_html(
             '<section class="page-section page-section--level-{level}" id="{anchor}" '
@@ -83,7 +80,6 @@ class BodyRenderer:
         return mark_safe(re.sub(r"^<(ul|ol)>", r'<\1 class="usa-list">', self.rich_text(block.items)))
 
     def render_activity(self, activity):
-        tag = "p" if activity.display == Activity.Display.PARAGRAPH else "li"
         date = activity.printed_date
         prefix = ""
         if date:
@@ -95,8 +91,17 @@ class BodyRenderer:
         tag_note = ""
         if self.preview and not activity.is_published:
             tag_note = format_html(' <span class="usa-tag publication-tag">{}</span>', activity.publication_state)
-        return format_html('<{0} class="activity" id="{1}">{2}{3}{4}</{0}>', tag, activity.slug, prefix,
-                           self.printed(activity.text), tag_note)
+        # The first paragraph follows the date, on its line ("March 2020: EPA …"); any others follow it.
+        paragraphs = text.html_paragraphs(text.render_html(activity.text, self.partners_by_slug, lists=False))
+        lines = [mark_safe(paragraph) for paragraph in paragraphs] or [""]
+        lines[0] = format_html("{}{}", prefix, lines[0])
+        lines[-1] = format_html("{}{}", lines[-1], tag_note)
+        others = format_html_join("", "<p>{}</p>", ((line,) for line in lines[1:]))
+        if activity.display != Activity.Display.PARAGRAPH:
+            return format_html('<li class="activity" id="{}">{}{}</li>', activity.slug, lines[0], others)
+        if len(lines) == 1:
+            return format_html('<p class="activity" id="{}">{}</p>', activity.slug, lines[0])
+        return format_html('<div class="activity" id="{}"><p>{}</p>{}</div>', activity.slug, lines[0], others)
 
     def render_linklist(self, block):
         if block.from_headings:

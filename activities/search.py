@@ -11,17 +11,21 @@ out, so no query is read as either database's search syntax.
 
 - PostgreSQL: full-text search with the configuration english_unaccent
   (migration 0010). Activities, the many, keep their document in a column
-  that a trigger computes, with a GIN index; the few pages, partners and
-  agreements are read as they are searched.
+  that a trigger computes, with a GIN index (the parser reads an activity's
+  rich text and skips its tags); the few pages, partners and agreements are
+  read as they are searched. Passages are marked in the words of the text,
+  its tags taken out (WordsOfHtml).
 - SQLite: FTS5 with the Porter stemmer (of which PostgreSQL's English
   stemmer is the successor: most words stem alike) over unicode61 with
-  accents removed. Activities are indexed in activity_search, which triggers
-  keep in step with their table, so that every way of writing counts (the
-  admin, update(), bulk_create(), plain SQL); the few others are put in a
-  temporary index for each search. FTS5 rather than a normalised column
-  kept by save(): it comes with SQLite, needs no stemmer in Python, misses
-  no write, and the index, the ranking (bm25) and the marking (highlight)
-  are the database's.
+  accents removed. Activities are indexed in activity_search, which holds
+  each one's title and the words of its text (coop_words_of_html, an SQL
+  function each connection gets: no tag, attribute or address is indexed or
+  shown) and which triggers keep in step with their table, so that every way
+  of writing counts (the admin, update(), bulk_create(), plain SQL through
+  Django's connections); the few others are put in a temporary index for
+  each search. FTS5 rather than a normalised column kept by save(): it comes
+  with SQLite, needs no stemmer in Python, misses no write, and the index,
+  the ranking (bm25) and the marking (highlight) are the database's.
 
 Only what is public is found: every search starts from the publishing
 querysets (``current()``, ``published()``), as the views do.
@@ -47,7 +51,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from coop_site.text import paragraphs, plain_text, words_of_html
+from coop_site.text import words_of_html
 from partners.models import Agreement, Partner
 
 from .models import Activity, Heading, ItemList, LinkList, Program, RichText
@@ -61,21 +65,21 @@ MAX_WORDS = 32
 # if one did, it would only mark a word wrongly: the markup stays balanced).
 START, STOP = "\ue000", "\ue001"
 SNIPPET_WORDS = 32
+# SQLite: activity_search holds each activity's title and the words of its
+# text (migration 0017), written by these triggers.
+INDEXED = "SELECT {0}id, {0}title, coop_words_of_html({0}text)"
 TRIGGERS = {
     "activity_search_insert": (
         "AFTER INSERT ON activities_activity BEGIN "
-        "INSERT INTO activity_search (rowid, title, text) VALUES (new.id, new.title, new.text); END"
+        f"INSERT INTO activity_search (rowid, title, text) {INDEXED.format('new.')}; END"
     ),
     "activity_search_delete": (
-        "AFTER DELETE ON activities_activity BEGIN "
-        "INSERT INTO activity_search (activity_search, rowid, title, text) "
-        "VALUES ('delete', old.id, old.title, old.text); END"
+        "AFTER DELETE ON activities_activity BEGIN DELETE FROM activity_search WHERE rowid = old.id; END"
     ),
     "activity_search_update": (
         "AFTER UPDATE OF title, text ON activities_activity BEGIN "
-        "INSERT INTO activity_search (activity_search, rowid, title, text) "
-        "VALUES ('delete', old.id, old.title, old.text); "
-        "INSERT INTO activity_search (rowid, title, text) VALUES (new.id, new.title, new.text); END"
+        "DELETE FROM activity_search WHERE rowid = old.id; "
+        f"INSERT INTO activity_search (rowid, title, text) {INDEXED.format('new.')}; END"
     ),
 }
 
@@ -109,7 +113,9 @@ class WordsOfHtml(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         template = "regexp_replace(%(expressions)s, '<[^>]*>', ' ', 'g')"
-        for entity, character in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&amp;", "&")):
+        # The entities the cleaner (nh3) writes; "&amp;" last, so that "&amp;lt;" stays "&lt;".
+        entities = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&nbsp;", "\u00a0"), ("&amp;", "&"))
+        for entity, character in entities:
             template = f"replace({template}, '{entity}', '{character}')"
         return self.as_sql(compiler, connection, template=template, **extra)
 
@@ -234,7 +240,7 @@ class PostgresSearch:
 
     def marked_activities(self, terms, pks):
         activities = Activity.objects.filter(pk__in=pks).select_related("program")
-        activities = activities.annotate(marked=self.headline("text", terms))
+        activities = activities.annotate(marked=self.headline(WordsOfHtml("text"), terms))
         return {activity.pk: (activity, activity.marked) for activity in activities}
 
     def few_matches(self, terms):
@@ -303,7 +309,9 @@ class SqliteSearch:
             )
             marked = dict(cursor.fetchall())
         activities = Activity.objects.filter(pk__in=pks).select_related("program")
-        return {activity.pk: (activity, marked.get(activity.pk, activity.text)) for activity in activities}
+        return {
+            activity.pk: (activity, marked.get(activity.pk, words_of_html(activity.text))) for activity in activities
+        }
 
     def few_matches(self, terms):
         documents, params = few_documents().query.sql_with_params()
@@ -339,7 +347,10 @@ def keep_index_in_step(using="default"):
             return
         for name, trigger in TRIGGERS.items():
             cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {trigger}")
-        cursor.execute("INSERT INTO activity_search (activity_search) VALUES ('rebuild')")
+        cursor.execute("DELETE FROM activity_search")
+        cursor.execute(
+            f"INSERT INTO activity_search (rowid, title, text) {INDEXED.format('')} FROM activities_activity"
+        )
 
 
 def backend():
@@ -424,14 +435,14 @@ class SearchResults:
 
 
 def snippet(marked):
-    """A passage of ``marked`` (text with the matched words between START and
-    STOP) as safe HTML: about SNIPPET_WORDS words of the paragraph that matches
-    most, from just before its first match, without link markup, escaped, the
-    matched words in <mark>."""
-    parts = paragraphs(marked)
+    """A passage of ``marked`` (plain text with the matched words between
+    START and STOP) as safe HTML: about SNIPPET_WORDS words of the paragraph
+    (a page's heading, text, …) that matches most, from just before its first
+    match, escaped, the matched words in <mark>."""
+    parts = [part for part in re.split(r"\n\s*\n", marked or "") if part.strip()]
     if not parts:
         return ""
-    words = plain_text(max(parts, key=lambda part: part.count(START))).split()
+    words = max(parts, key=lambda part: part.count(START)).split()
     first = next((n for n, word in enumerate(words) if START in word), 0)
     begin = max(0, min(first - 6, len(words) - SNIPPET_WORDS))
     end = begin + SNIPPET_WORDS

@@ -149,7 +149,7 @@ def printed_page(program, *, drafts=False, activity_list_url=None):
 
 
 def block_texts(block):
-    """The texts of ``block`` that may hold link markup."""
+    """The texts of ``block`` that may hold links (rich text)."""
     return [getattr(block, name) for name in ("text", "items", "links") if hasattr(block, name)]
 
 
@@ -192,7 +192,7 @@ def program_page(program, *, drafts=False):
 
 
 def linked_partners(*texts):
-    """The published partners that the link markup of ``texts`` names, by slug."""
+    """The published partners that the links of ``texts`` (rich text) name, by slug."""
     partners = Partner.objects.published().filter(slug__in=partner_slugs(*texts))
     return {partner.slug: partner for partner in partners}
 

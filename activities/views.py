@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
 
 from coop_site.publishing import PreviewMixin
-from coop_site.text import summary
+from coop_site.text import summary, words_of_html
 
 from . import open_data, selectors
 from .forms import SearchForm, VersionCompareForm
@@ -280,7 +280,7 @@ class ActivityDetailView(PreviewMixin, DetailView):
         if self.preview:
             kwargs["not_public"] = not Activity.objects.published().filter(pk=self.object.pk).exists()
         return super().get_context_data(
-            meta_description=summary(self.object.text),
+            meta_description=summary(words_of_html(self.object.text)),
             partners_by_slug=selectors.linked_partners(self.object.text),
             previous_activity=previous_activity,
             next_activity=next_activity,

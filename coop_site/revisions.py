@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from simple_history.models import HistoricalChanges
 
 from .publishing import PUBLICATION_FIELDS
-from .text import Words, compare_words
+from .text import RichTextField, Words, compare_words, words_of_html
 
 
 def moment(when):
@@ -94,6 +94,8 @@ def shown(field, value):
         return "; ".join(names + ([f"{gone} since deleted"] if gone else []))
     if value is None or value == "":
         return ""
+    if isinstance(field, RichTextField):  # its words, as readers see them
+        return words_of_html(value)
     if field.is_relation:
         related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else f"(deleted, #{value})"

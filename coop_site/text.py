@@ -1,17 +1,19 @@
-"""Printed text: its small link markup, ``[words](target)``, and word-by-word
+"""Printed text: rich text (HTML as the editor, django-prose-editor, writes
+it, kept to a few tags by nh3), its links, its words, and word-by-word
 differences between two texts.
 
-A target is ``partner:<slug>`` (the partner's web address and exit flag), an
-absolute ``https://`` or ``http://`` address, a ``mailto:`` address, a site
-path (``/…``) or an in-page ``#anchor``. Targets are read as browsers read
-them (the WHATWG URL standard, by ada, the parser Node.js uses), every time a
-link is printed, wherever the text came from: anything else, or anything a
-browser would read otherwise than it looks (a "site path" that goes to another
-host), is printed as its words, and the admin and the loaders refuse it.
-Everything outside links is printed exactly as stored, escaped.
+A link's target is ``partner:<slug>`` (the partner's web address and exit
+flag), an absolute ``https://`` or ``http://`` address, a ``mailto:`` address,
+a site path (``/…``) or an in-page ``#anchor``. Targets are read as browsers
+read them (the WHATWG URL standard, by ada, the parser Node.js uses), every
+time a link is printed, wherever the text came from: anything else, or
+anything a browser would read otherwise than it looks (a "site path" that goes
+to another host), is printed as its words, and the admin and the loaders
+refuse it.
 """
 
 import difflib
+import functools
 import html as html_entities
 import re
 from dataclasses import dataclass
@@ -25,9 +27,6 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django_prose_editor.fields import ProseEditorField
 
-LINK = re.compile(r"\[(?P<words>[^\[\]]+)\]\((?P<target>[^()\s]+)\)")
-PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
 # Stands for this site while a site path is resolved: a reserved name (RFC 2606).
 THIS_SITE = "https://this-site.invalid"
 # Browsers drop these from an address or change them (a backslash reads as
@@ -37,28 +36,19 @@ CHARACTER_NAMES = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a
 TARGET_FORMS = "a link goes to partner:slug, https://…, http://…, mailto:…, /path or #anchor"
 
 
-def paragraphs(text):
-    return [part.strip() for part in PARAGRAPH_BREAK.split(text or "") if part.strip()]
-
-
-def plain_text(text):
-    """The words a reader sees, without the link markup."""
-    return LINK.sub(lambda m: m["words"], text or "")
-
-
-def summary(text, limit=160):
-    """The start of ``text`` as plain words, cut at a word within ``limit``
-    characters: a page's description for search engines and shared links."""
-    words = " ".join(plain_text(text).split())
+def summary(words, limit=160):
+    """The start of ``words`` (plain text, e.g. words_of_html's), cut at a word
+    within ``limit`` characters: a page's description for search engines and
+    shared links."""
+    words = " ".join((words or "").split())
     if len(words) <= limit:
         return words
     return words[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def partner_slugs(*texts):
-    """The partners the links of ``texts`` name, in link markup or in rich text."""
-    targets = [m["target"] for text in texts for m in LINK.finditer(text or "")]
-    targets += [html_entities.unescape(m["href"]) for text in texts for m in ANCHOR.finditer(text or "")]
+    """The partners the links of ``texts`` (rich text) name."""
+    targets = [html_entities.unescape(m["href"]) for text in texts for m in ANCHOR.finditer(text or "")]
     return {target.removeprefix("partner:") for target in targets if target.startswith("partner:")}
 
 
@@ -84,7 +74,7 @@ def _own_domains():
 
 
 def resolve(target):
-    """``target`` (an address, or a link markup's target other than
+    """``target`` (an address, or a rich text link's target other than
     partner:) as browsers read it: a Target."""
     target = target or ""
     relative = target.startswith(("/", "#"))
@@ -159,26 +149,6 @@ def link_html(words, target, leaves_site=False):
     return html + exit_link() if resolved.leaves_site or leaves_site else html
 
 
-def render_links(text, partners_by_slug):
-    """Escape ``text`` and turn its link markup into links, each external
-    one followed by the Exit disclaimer link."""
-    out, last = [], 0
-    for m in LINK.finditer(text or ""):
-        out.append(escape(text[last : m.start()]))
-        words, target = m["words"], m["target"]
-        if target.startswith("partner:"):
-            partner = partners_by_slug.get(target.removeprefix("partner:"))
-            if partner is not None and partner.url:
-                out.append(link_html(words, partner.url, partner.leaves_site))
-            else:  # an unpublished or removed partner: keep the words
-                out.append(escape(words))
-        else:
-            out.append(link_html(words, target))
-        last = m.end()
-    out.append(escape((text or "")[last:]))
-    return mark_safe("".join(out))
-
-
 # Rich text: HTML as the editor (django-prose-editor) writes it, kept to these
 # tags and attributes when saved and again when printed (nh3).
 RICH_TEXT_TAGS = {"p", "br", "strong", "em", "a", "span", "ul", "ol", "li"}
@@ -201,10 +171,15 @@ _rich_text = nh3.Cleaner(
 )
 
 
-def clean_html(value):
+def clean_html(value, lists=True):
     """``value`` (HTML) with only the tags and attributes rich text may hold;
-    a list item's one paragraph is its text, and an empty text is empty."""
+    a list item's one paragraph is its text, and an empty text is empty.
+    Without ``lists``, each item of a list is a paragraph."""
     cleaned = _rich_text.clean(value or "").strip()
+    if not lists and re.search(r"<(ul|ol|li)>", cleaned):
+        # Each list tag ends a paragraph and starts another; the cleaner closes what is left open.
+        cleaned = _rich_text.clean("<p>" + re.sub(r"</?(ul|ol|li)>", "</p><p>", cleaned) + "</p>")
+        cleaned = re.sub(r"<p>(\s|<br>)*</p>", "", cleaned)
     # The editor wraps each list item's text in a paragraph; printed, it is the item.
     cleaned = re.sub(r"<li><p>(.*?)</p>", r"<li>\1", cleaned, flags=re.S)
     cleaned = re.sub(r"<a>(.*?)</a>", r"\1", cleaned, flags=re.S)  # a link whose address was refused
@@ -217,16 +192,31 @@ def words_of_html(value):
     return " ".join(html_entities.unescape(nh3.clean(spaced, tags=set())).split())
 
 
+def html_paragraphs(value):
+    """The paragraphs of rich text without lists (as clean_html or
+    render_html give it), each as the HTML within it: words outside any
+    paragraph (a text stored as plain words) are a paragraph too, and a
+    paragraph without words is none."""
+    return [part.strip() for part in re.split(r"</?p>", value or "") if re.sub(r"<[^>]*>", "", part).strip()]
+
+
+def text_of_html(value):
+    """Rich text without lists as plain text: the words of each paragraph,
+    paragraphs apart by a blank line."""
+    return "\n\n".join(words_of_html(part) for part in html_paragraphs(clean_html(value, lists=False)))
+
+
 def html_links(value):
     """(words as plain text, href) for each link of rich text."""
     return [(words_of_html(m["words"]), html_entities.unescape(m["href"])) for m in ANCHOR.finditer(value or "")]
 
 
-def render_html(value, partners_by_slug):
-    """Rich text as printed: cleaned again (whatever wrote it), each link
-    resolved as browsers read it (a partner's to its address) and each
-    external one followed by the Exit disclaimer link; a link that is no
-    safe link, or to a partner that is not public, is printed as its words."""
+def render_html(value, partners_by_slug, lists=True):
+    """Rich text as printed: cleaned again (whatever wrote it; without
+    ``lists``, each list item is a paragraph), each link resolved as browsers
+    read it (a partner's to its address) and each external one followed by
+    the Exit disclaimer link; a link that is no safe link, or to a partner
+    that is not public, is printed as its words."""
     def link(m):
         words, target = mark_safe(m["words"]), html_entities.unescape(m["href"])
         if target.startswith("partner:"):
@@ -236,7 +226,7 @@ def render_html(value, partners_by_slug):
             return link_html(words, partner.url, partner.leaves_site)
         return link_html(words, target)
 
-    return mark_safe(ANCHOR.sub(link, clean_html(value)))
+    return mark_safe(ANCHOR.sub(link, clean_html(value, lists=lists)))
 
 
 def list_items(value):
@@ -253,18 +243,26 @@ def list_depth(value):
     return deepest
 
 
+def link_problems(value):
+    """What is wrong with each link of rich text ``value`` that is printed as
+    its words only, for its target is no safe link; partner links are not
+    looked up."""
+    return [
+        f"“{words}” links to {href}: {problem}."
+        for words, href in html_links(value)
+        if not href.startswith("partner:") and (problem := resolve(href).problem)
+    ]
+
+
 def validate_rich_text(value):
     """Refuse rich text whose links the site cannot resolve, or whose lists nest more than one level."""
     from partners.models import Partner
 
-    errors = []
+    errors = link_problems(value)
     for words, href in html_links(value):
-        if href.startswith("partner:"):
-            slug = href.removeprefix("partner:")
-            if not Partner.objects.filter(slug=slug).exists():
-                errors.append(f"“{words}” links to partner:{slug}, but no partner has the slug “{slug}”.")
-        elif problem := resolve(href).problem:
-            errors.append(f"“{words}” links to {href}: {problem}.")
+        slug = href.removeprefix("partner:")
+        if href.startswith("partner:") and not Partner.objects.filter(slug=slug).exists():
+            errors.append(f"“{words}” links to partner:{slug}, but no partner has the slug “{slug}”.")
     if list_depth(clean_html(value)) > 2:
         errors.append("A list item may hold a list, but that list's items may not: one level of nesting.")
     if errors:
@@ -293,32 +291,7 @@ class RichTextField(ProseEditorField):
             extensions |= {"BulletList": True, "OrderedList": True, "ListItem": True}
         kwargs.setdefault("validators", [validate_rich_text])
         kwargs.setdefault("help_text", self.LINK_FORMS)
-        super().__init__(*args, extensions=extensions, sanitize=clean_html, **kwargs)
-
-
-def link_problems(text):
-    """What is wrong with each link of ``text`` that is printed as its words
-    only, for its target is no safe link; partner links are not looked up."""
-    return [
-        f"[{m['words']}]({m['target']}): {problem}."
-        for m in LINK.finditer(text or "")
-        if not m["target"].startswith("partner:") and (problem := resolve(m["target"]).problem)
-    ]
-
-
-def validate_links(text):
-    """Refuse link markup whose target the site cannot resolve."""
-    from partners.models import Partner
-
-    errors = link_problems(text)
-    for m in LINK.finditer(text or ""):
-        target = m["target"]
-        if target.startswith("partner:"):
-            slug = target.removeprefix("partner:")
-            if not Partner.objects.filter(slug=slug).exists():
-                errors.append(f"[{m['words']}]({target}): no partner has the slug “{slug}”.")
-    if errors:
-        raise ValidationError(errors)
+        super().__init__(*args, extensions=extensions, sanitize=functools.partial(clean_html, lists=lists), **kwargs)
 
 
 def validate_address(url):
@@ -330,13 +303,13 @@ def validate_address(url):
 
 def stored_link_problems(obj):
     """(field, problem) for each stored link of ``obj`` printed as its words
-    only: its fields checked by validate_links and validate_address."""
+    only: its fields checked by validate_rich_text and validate_address."""
     problems = []
     for field in obj._meta.concrete_fields:
         value = field.value_from_object(obj)
         if not isinstance(value, str):
             continue
-        if validate_links in field.validators:
+        if validate_rich_text in field.validators:
             problems += [(field, problem) for problem in link_problems(value)]
         elif validate_address in field.validators and value and resolve(value).problem:
             problems.append((field, f"{value}: {resolve(value).problem}."))

@@ -3,8 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import coop_site.text
-
 
 class Migration(migrations.Migration):
 
@@ -38,7 +36,7 @@ class Migration(migrations.Migration):
                 ('archived_on', models.DateField(blank=True, help_text='The date of the archived snapshot; empty for the live version.', null=True)),
                 ('country', models.CharField(max_length=100)),
                 ('title', models.CharField(help_text="The page's only h1.", max_length=200)),
-                ('intro', models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links])),
+                ('intro', models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address; links that leave the site get the Exit disclaimer link by themselves.')),
                 ('explore_label', models.CharField(blank=True, help_text='Printed above the in-page links, e.g. "Explore our work with Peru:".', max_length=200)),
                 ('contact_lead', models.CharField(blank=True, help_text='Printed above the contact, e.g. "For additional information on EPA\'s work with Peru, contact:".', max_length=300)),
                 ('last_updated', models.DateField(blank=True, help_text='The page footer\'s "Last updated on" date; empty when not known.', null=True)),
@@ -59,7 +57,7 @@ class Migration(migrations.Migration):
                 ('order', models.PositiveIntegerField(default=0)),
                 ('title', models.CharField(blank=True, help_text='The heading. Empty for a lead-in without a heading.', max_length=200)),
                 ('anchor', models.SlugField(help_text='The in-page address (#anchor) of the section.')),
-                ('intro', models.TextField(blank=True, help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links])),
+                ('intro', models.TextField(blank=True, help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address; links that leave the site get the Exit disclaimer link by themselves.')),
                 ('list_style', models.CharField(choices=[('none', 'Paragraphs'), ('bulleted', 'Bulleted list'), ('numbered', 'Numbered list')], default='bulleted', help_text="How the section's activities are printed.", max_length=10)),
                 ('exit_notice', models.BooleanField(default=False, help_text='Follow the intro with the Exit disclaimer link, as for "The following links exit the site".')),
                 ('top_of_page', models.BooleanField(default=False, help_text='End the section with a "Top of Page" link.')),
@@ -81,7 +79,7 @@ class Migration(migrations.Migration):
                 ('slug', models.SlugField(max_length=100, unique=True)),
                 ('title', models.CharField(blank=True, help_text='A short title for listings; not printed on the page.', max_length=200)),
                 ('date', models.DateField(blank=True, help_text='The month it took place (any day of it is stored as the 1st); printed as "March 2020:".', null=True)),
-                ('text', models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links])),
+                ('text', models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address; links that leave the site get the Exit disclaimer link by themselves.')),
                 ('partners', models.ManyToManyField(blank=True, related_name='activities', to='partners.partner')),
                 ('printed_in', models.ForeignKey(blank=True, help_text="For an activity that the page prints inside another one's text: it is findable on its own but not printed twice.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='also_printed', to='activities.activity')),
                 ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='activities.program')),

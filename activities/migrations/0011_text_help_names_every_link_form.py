@@ -2,8 +2,6 @@
 
 from django.db import migrations, models
 
-import coop_site.text
-
 
 class Migration(migrations.Migration):
 
@@ -15,31 +13,31 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='activity',
             name='text',
-            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links]),
+            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.'),
         ),
         migrations.AlterField(
             model_name='historicalactivity',
             name='text',
-            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links]),
+            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.'),
         ),
         migrations.AlterField(
             model_name='historicalprogram',
             name='intro',
-            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links]),
+            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.'),
         ),
         migrations.AlterField(
             model_name='historicalsection',
             name='intro',
-            field=models.TextField(blank=True, help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links]),
+            field=models.TextField(blank=True, help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.'),
         ),
         migrations.AlterField(
             model_name='program',
             name='intro',
-            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links]),
+            field=models.TextField(help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.'),
         ),
         migrations.AlterField(
             model_name='section',
             name='intro',
-            field=models.TextField(blank=True, help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.', validators=[coop_site.text.validate_links]),
+            field=models.TextField(blank=True, help_text='Printed text. Separate paragraphs with a blank line. Links: [words](partner:slug) for a partner, [words](https://…) for a web address, [words](/path/) or [words](#anchor) on this site, [words](mailto:…) for an e-mail address; links that leave the site get the Exit disclaimer link by themselves.'),
         ),
     ]

@@ -303,6 +303,17 @@ class ActivityDetailTests(TestCase):
         index = hrefs.index("https://www.gob.pe/oefa")
         self.assertEqual(page.links[index + 1]["text"], "Exit")
 
+    def test_prints_each_paragraph_of_its_text_and_describes_itself_in_plain_words(self):
+        Activity.objects.filter(slug="peru-2016-09-marine-litter-pilot").update(
+            text='<p>A pilot in <a href="partner:oefa">Chincha</a> &amp; Tambo de Mora.</p><p>It went on in 2017.</p>'
+        )
+        html = self.client.get("/activities/peru-2016-09-marine-litter-pilot/").content.decode()
+        main = Page(html[html.index("<main") : html.index("</main>")])
+        at = main.blocks.index("A pilot in Chincha Exit & Tambo de Mora.")
+        self.assertEqual(main.blocks[at + 1], "It went on in 2017.")
+        self.assertIn('<meta name="description" content="A pilot in Chincha &amp; Tambo de Mora. It went on in 2017.">',
+                      html)
+
     def test_says_the_heading_it_is_printed_under_and_links_to_its_place(self):
         response = self.client.get("/activities/peru-2019-06-compliance-promotion-workshop/")
         self.assertContains(response, "EPA Collaboration with Peru, Past Activities</a>")

@@ -178,7 +178,7 @@ class AdminTests(TestCase):
         activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
         url = self.change_url(activity)
         data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
-        data["text"] = "See [the agency](partner:no-such-agency)."
+        data["text"] = '<p>See <a href="partner:no-such-agency">the agency</a>.</p>'
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "no partner has the slug")
@@ -200,9 +200,9 @@ class AdminTests(TestCase):
         activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
         for target in ("/\\evil.example/p", "https://evil.example\\@www.epa.gov/", "javascript:alert`1`"):
             with self.subTest(target=target):
-                response = self.post_change_form(activity, text=f"See [the agency]({target}).")
+                response = self.post_change_form(activity, text=f'<p>See <a href="{target}">the agency</a>.</p>')
                 self.assertEqual(response.status_code, 200)
-                self.assertContains(response, f"[the agency]({target}): ")
+                self.assertContains(response, f"“the agency” links to {target}: ")
                 activity.refresh_from_db()
                 self.assertIn("Trash Free Waters", activity.text)
         partner = Partner.objects.get(slug="oefa")
@@ -213,10 +213,12 @@ class AdminTests(TestCase):
     def test_a_stored_link_that_is_no_safe_link_is_warned_of_and_printed_as_text(self):
         # As plain loaddata or SQL would store it: no form's checks.
         activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
-        Activity.objects.filter(pk=activity.pk).update(text="Pilot with [the agency](/\\evil.example/p).")
+        Activity.objects.filter(pk=activity.pk).update(
+            text='<p>Pilot with <a href="/\\evil.example/p">the agency</a>.</p>'
+        )
         Partner.objects.filter(slug="oefa").update(url="javascript:alert`1`")
         warning = ("holds a link that the site prints as its words only, as plain text: "
-                   "[the agency](/\\evil.example/p): ")
+                   "“the agency” links to /\\evil.example/p: ")
         self.assertContains(self.client.get(self.change_url(activity)), f"Text {warning}")
         self.assertContains(self.client.get(self.change_url(Program.objects.get())),
                             f"“Trash Free Waters pilot against marine litter in Chincha”, text {warning}")

@@ -85,7 +85,7 @@ class ExportSnapshotTests(TestCase):
         linked = Partner.objects.create(slug="sunass", name="SUNASS", status="published")
         listed = Partner.objects.create(slug="ana", name="ANA", status="published")
         live.partners.add(listed)
-        RichText.objects.create(program=live, ordering=15, text="With [SUNASS](partner:sunass).")
+        RichText.objects.create(program=live, ordering=15, text='<p>With <a href="partner:sunass">SUNASS</a>.</p>')
         records, _ = self.export("peru", "--date", "live")
         self.assertLessEqual({("partners.partner", linked.slug, None), ("partners.partner", listed.slug, None)},
                              keys(records))

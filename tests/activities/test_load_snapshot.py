@@ -207,7 +207,7 @@ class BrokenSnapshotTests(TestCase):
 
     def test_value_that_fails_validation(self):
         index = self.record_index("activities.activity", "peru-2017-09-inspection-training")
-        self.records[index]["fields"]["text"] = "Workshop with [OEFA](partner:nobody)."
+        self.records[index]["fields"]["text"] = '<p>Workshop with <a href="partner:nobody">OEFA</a>.</p>'
         self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'text'", "nobody")
 
     def test_a_record_given_twice_is_refused(self):
@@ -232,12 +232,12 @@ class BrokenSnapshotTests(TestCase):
         index = self.record_index("activities.activity", "peru-2017-09-inspection-training")
         for target in ("/\\evil.example/p", "https://evil.example\\@www.epa.gov/", "javascript:alert`1`"):
             with self.subTest(target=target):
-                self.records[index]["fields"]["text"] = f"Workshop with [OEFA]({target})."
+                self.records[index]["fields"]["text"] = f'<p>Workshop with <a href="{target}">OEFA</a>.</p>'
                 self.assert_refused(
                     self.write(self.records), f"record {index + 1}", "'peru-2017-09-inspection-training'",
-                    "field 'text'", f"[OEFA]({target}): ",
+                    "field 'text'", f"“OEFA” links to {target}: ",
                 )
-        self.records[index]["fields"]["text"] = "Workshop."
+        self.records[index]["fields"]["text"] = "<p>Workshop.</p>"
         partner = self.record_index("partners.partner", "oefa")
         self.records[partner]["fields"]["url"] = "https://www.epa.gov@evil.example/"
         self.assert_refused(self.write(self.records), f"record {partner + 1}", "field 'url'",
@@ -551,11 +551,11 @@ class LoaddataTests(TestCase):
         # A live version's records, which loaddata may change: only the link is wrong.
         records = dated(self.records, None)
         activity = next(r for r in records if r["fields"].get("slug") == RAURA)
-        activity["fields"]["text"] = "A [webinar](javascript:alert`1`)."
+        activity["fields"]["text"] = '<p>A <a href="javascript:alert`1`">webinar</a>.</p>'
         path = write_fixture(records)
         self.assert_refused(
             f"Problem installing fixture '{path}': activities.activity '{RAURA}', field 'text': "
-            "[webinar](javascript:alert`1`): javascript: links are not allowed", "Nothing was loaded",
+            "“webinar” links to javascript:alert`1`: javascript: links are not allowed", "Nothing was loaded",
             path=path,
         )
         self.assertFalse(Program.objects.filter(archived_on=None).exists())

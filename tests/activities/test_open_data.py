@@ -105,9 +105,21 @@ class ListingDataTests(DataTestCase):
             "url": f"{HOST}/activities/peru-2020-03-raura-mine-inspections-webinar/",
             "last_changed": activity.history.latest().history_date.isoformat(timespec="seconds"),
         })
-        # Plain words: the link markup's words stay, its targets go.
+        # Plain words: a link's words stay, its target and the text's tags go.
         self.assertIn("Peru’s Agency for Environmental Assessment and Enforcement (Organismo", row["text"])
-        self.assertNotIn("](partner:", row["text"])
+        self.assertNotIn("<", row["text"])
+        self.assertNotIn("partner:", row["text"])
+
+    def test_text_is_plain_words_its_paragraphs_apart_by_a_blank_line(self):
+        Activity.objects.filter(slug="peru-2020-03-raura-mine-inspections-webinar").update(
+            title="",
+            text='<p>Fish &amp; <a href="partner:oefa"><strong>chips</strong></a>.</p><p>Then <em>more</em>.</p>',
+        )
+        for data_format in ("json", "csv"):
+            _, data = self.data("/activities/2020/", {}, data_format)
+            (row,) = data["activities"] if data_format == "json" else data
+            self.assertEqual(row["text"], "Fish & chips.\n\nThen more.", data_format)
+            self.assertEqual(row["title"], "Fish & chips. Then more.", "its opening words, without a title")
 
     def test_csv_is_utf8_with_a_header_and_lists_joined_by_semicolons(self):
         pilot = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")

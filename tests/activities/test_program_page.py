@@ -198,6 +198,27 @@ class PeruPageChangesTests(TestCase):
             next(lst for lst in page.lists if lst["section"] == "past-activities")["items"], 5
         )
 
+    def test_an_activitys_first_paragraph_follows_its_date_and_the_others_follow_it(self):
+        _, page = self.get_page()
+        raura = next(block for block in page.blocks if block.startswith("March 2020:"))
+        self.assertTrue(raura.startswith("March 2020: EPA Region 9 staff participated"), "one paragraph: one block")
+        Activity.objects.filter(slug="peru-2020-03-raura-mine-inspections-webinar").update(
+            text="<p>EPA Region 9 met <strong>OEFA</strong>.</p><p>A second meeting followed.</p>"
+        )
+        Activity.objects.filter(slug="peru-2016-09-marine-litter-pilot").update(
+            text="<p>A pilot in Chincha.</p><p>It went on in 2017.</p><p>And in 2018.</p>"
+        )
+        html, page = self.get_page()
+        blocks = page.blocks
+        at = blocks.index("March 2020: EPA Region 9 met OEFA.")
+        self.assertEqual(blocks[at + 1], "A second meeting followed.")
+        at = blocks.index("September 2016: A pilot in Chincha.")
+        self.assertEqual(blocks[at + 1 : at + 3], ["It went on in 2017.", "And in 2018."])
+        self.assertEqual(next(lst for lst in page.lists if lst["section"] == "past-activities")["items"], 6,
+                         "still one item of the list")
+        for slug in ("peru-2020-03-raura-mine-inspections-webinar", "peru-2016-09-marine-litter-pilot"):
+            self.assertEqual(html.count(f'id="{slug}"'), 1)
+
     def test_a_heading_removed_from_the_body_goes_from_the_page_and_its_in_page_links(self):
         Heading.objects.filter(anchor="megacities-partnership").delete()
         html, page = self.get_page()
@@ -225,7 +246,7 @@ def page_of_blocks(count):
     theme = Theme.objects.create(slug=f"theme-{count}", name=f"Theme {count}")
     kinds = [
         lambda n: Heading(level=2 + n % 3, text=f"Heading {n}", anchor=f"heading-{n}"),
-        lambda n: RichText(text=f"Text {n} with [a link](https://www.example.org/{n})."),
+        lambda n: RichText(text=f'<p>Text {n} with <a href="https://www.example.org/{n}">a link</a>.</p>'),
         lambda n: ItemList(items=f"<ul><li>Item {n}<ul><li>under it</li></ul></li><li>Another</li></ul>"),
         lambda n: Activity(slug=f"activity-{count}-{n}", text=f"Activity {n}.", date=datetime.date(2020, 1, 1),
                            status="published"),

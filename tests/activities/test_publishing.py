@@ -220,7 +220,7 @@ class BulkActionTests(TestCase):
     def test_one_failure_leaves_the_others_done_and_is_reported(self):
         Activity.objects.filter(slug__in=[RAURA, LITTER]).update(status="draft")
         # A link to a partner that does not exist fails validation on publishing.
-        Activity.objects.filter(slug=RAURA).update(text="See [them](partner:nobody).")
+        Activity.objects.filter(slug=RAURA).update(text='<p>See <a href="partner:nobody">them</a>.</p>')
         response = self.act("publish_selected", [RAURA, LITTER], confirmed="yes")
         self.assertContains(response, "Published 1 activity:")
         self.assertContains(response, "Could not publish")

@@ -116,8 +116,9 @@ class SearchTests(TestCase):
         self.assertEqual(found(self, self.search("mercury webinar")), [])
 
     def test_snippets_are_escaped_and_carry_no_stored_markup(self):
-        add_activity("odd-text", 'A <b>bold</b> claim & a [mercury treaty](https://www.example.org/treaty) link; '
-                     "an odd \ue001 character.")
+        add_activity("odd-text", '<p>A &lt;b&gt;bold&lt;/b&gt; <strong>claim</strong> &amp; a '
+                     '<a href="https://www.example.org/treaty">mercury treaty</a> link;</p><p>an odd \ue001 '
+                     "character.</p>")
         response = self.search("mercury treaty")
         self.assertEqual(found(self, response), ["/activities/odd-text/"])
         snippet = SNIPPET.findall(response.content.decode())[0]
@@ -125,6 +126,19 @@ class SearchTests(TestCase):
             snippet, "A &lt;b&gt;bold&lt;/b&gt; claim &amp; a <mark>mercury</mark> <mark>treaty</mark> link; "
             "an odd  character.",
         )
+
+    def test_an_activity_is_found_by_its_words_never_by_its_markup(self):
+        add_activity("marked-up", '<p>Talks with <a href="https://www.gob.pe/minam">the <span lang="es">Ministerio '
+                     'del Ambiente</span></a> on <em>quetzal</em> habitats.</p><p>A second paragraph.</p>')
+        for query in ("span", "href", "gob", "lang", "https", "minam", "em", "p"):
+            self.assertNotIn("/activities/marked-up/", found(self, self.search(query)), query)
+            self.assertNotIn("/activities/marked-up/", self.client.get("/activities/", {"q": query}, follow=True)
+                             .content.decode(), query)
+        response = self.search("ministerio quetzal")
+        self.assertEqual(found(self, response), ["/activities/marked-up/"])
+        self.assertEqual(SNIPPET.findall(response.content.decode())[0],
+                         "Talks with the <mark>Ministerio</mark> del Ambiente on <mark>quetzal</mark> habitats. "
+                         "A second paragraph.")
 
     def test_long_texts_give_a_passage_around_the_match(self):
         add_activity("long-text", " ".join(["filler"] * 100) + " the quetzal appears here " + " ".join(["more"] * 100))

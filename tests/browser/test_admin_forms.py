@@ -190,11 +190,13 @@ def test_a_publisher_builds_a_page_by_clicking_publishes_it_and_finds_it_listed(
     body.write(items, "items", "Air quality", "Mercury", "- Artisanal gold mining", as_list="orderedList")
     workshop = body.add("Activity", "activities")
     body.fill(workshop, title="Air quality workshop in Santiago", slug="chile-2022-05-air-quality-workshop",
-              date="2022-05-01", text="Air quality workshop in Santiago with the Ministry of Environment.")
+              date="2022-05-01")
+    body.write(workshop, "text", "Air quality workshop in Santiago with the Ministry of Environment.")
     body.choose(workshop, "themes", "Air", "Air quality")
     training = body.add("Activity", "activities")
     body.fill(training, title="Mercury monitoring training", slug="chile-2022-08-mercury-training",
-              date="2022-08-01", text="Training on mercury monitoring for Chilean inspectors.")
+              date="2022-08-01")
+    body.write(training, "text", "Training on mercury monitoring for Chilean inspectors.")
     body.choose(training, "themes", "Merc", "Mercury")
     # A theme that does not exist yet, made in the "+" popup without leaving the page's form.
     with page.expect_popup() as opened:

@@ -216,7 +216,9 @@ class BrokenLinkTests(TestCase):
         live = services.start_live_version(Program.objects.get(), user=publisher)
         services.publish(live, user=publisher)
         activity = live.activities.order_by("date").first()
-        Activity.objects.filter(pk=activity.pk).update(text=activity.text + " See [the report](/no-such-page/).")
+        Activity.objects.filter(pk=activity.pk).update(
+            text=activity.text + '<p>See <a href="/no-such-page/">the report</a>.</p>'
+        )
 
     def setUp(self):
         folder = tempfile.TemporaryDirectory()

@@ -1,16 +1,17 @@
+from html import escape
+
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.test import SimpleTestCase, TestCase, override_settings
 
 from coop_site.text import (
     clean_html,
+    html_paragraphs,
     leaves_site,
-    paragraphs,
-    plain_text,
     render_html,
-    render_links,
+    text_of_html,
     validate_address,
-    validate_links,
+    validate_rich_text,
     words_of_html,
 )
 from partners.models import Partner
@@ -45,27 +46,42 @@ HOSTILE_ADDRESSES = {
 }
 
 
-class LinkMarkupTests(SimpleTestCase):
+def linked(words, target):
+    """A link of rich text, as the editor writes one."""
+    return f'<a href="{escape(target)}">{escape(words, quote=False)}</a>'
+
+
+def printed(*parts):
+    """Rich text of one paragraph (``parts``: words, and links as (words, target)) as printed."""
+    text = "".join(part if isinstance(part, str) else linked(*part) for part in parts)
+    return render_html(f"<p>{text}</p>", {}).removeprefix("<p>").removesuffix("</p>")
+
+
+class LinkTests(SimpleTestCase):
     def test_text_is_escaped_and_links_are_made(self):
-        html = render_links('Fish & <chips> at [the site](/about-this-archive/).', {})
+        html = render_html('<p>Fish &amp; &lt;chips&gt; at <a href="/about-this-archive/">the site</a>.</p>', {})
         self.assertEqual(
-            html, 'Fish &amp; &lt;chips&gt; at <a class="usa-link" href="/about-this-archive/">the site</a>.'
+            html, '<p>Fish &amp; &lt;chips&gt; at <a class="usa-link" href="/about-this-archive/">the site</a>.</p>'
         )
 
     def test_an_external_address_gets_the_exit_link(self):
-        html = render_links("[USTR](https://ustr.gov/x) and [EPA](https://www.epa.gov/y)", {})
+        html = printed(("USTR", "https://ustr.gov/x"), " and ", ("EPA", "https://www.epa.gov/y"))
         self.assertIn('href="https://ustr.gov/x">USTR</a> <a class="exit-disclaimer"', html)
         self.assertEqual(html.count(">Exit</a>"), 1)
 
     def test_partner_links_follow_the_partner_record(self):
         oefa = Partner(slug="oefa", name="OEFA", url="https://www.gob.pe/oefa", leaves_site=True)
-        html = render_links("the [agency](partner:oefa), the [other](partner:gone)", {"oefa": oefa})
+        html = render_html(f"<p>the {linked('agency', 'partner:oefa')}, the {linked('other', 'partner:gone')}</p>",
+                           {"oefa": oefa})
         self.assertIn('<a class="usa-link" href="https://www.gob.pe/oefa">agency</a> <a class="exit-disclaimer"', html)
-        self.assertTrue(html.endswith("the other"))
+        self.assertTrue(html.endswith("the other</p>"))
 
-    def test_plain_text_and_paragraphs(self):
-        self.assertEqual(plain_text("a [b](partner:x) c"), "a b c")
-        self.assertEqual(paragraphs("one\n\n  \ntwo\nstill two\n"), ["one", "two\nstill two"])
+    def test_words_and_paragraphs(self):
+        text = '<p>a <a href="partner:x">b</a> c</p><p><br></p><p>two<br>still <em>two</em></p>'
+        self.assertEqual(words_of_html(text), "a b c two still two")
+        self.assertEqual(html_paragraphs(text), ['a <a href="partner:x">b</a> c', "two<br>still <em>two</em>"])
+        self.assertEqual(text_of_html(text), "a b c\n\ntwo still two")
+        self.assertEqual(html_paragraphs("Words stored without a paragraph."), ["Words stored without a paragraph."])
 
     def test_leaves_site(self):
         self.assertTrue(leaves_site("https://www.gob.pe/minam"))
@@ -88,11 +104,10 @@ class LinkSafetyTests(SimpleTestCase):
             if problem is None:
                 continue
             with self.subTest(target=target):
-                html = render_links(f"Before [the words]({target}) after.", {})
-                self.assertEqual(html, "Before the words after.")
+                self.assertEqual(printed("Before ", ("the words", target), " after."), "Before the words after.")
 
     def test_a_path_that_starts_with_two_slashes_stays_on_the_site(self):
-        html = render_links("[x](/..//evil.example/p)", {})
+        html = printed(("x", "/..//evil.example/p"))
         # Browsers resolve /..//evil.example/p to the path //evil.example/p of this
         # site; written as it is, the path alone would read as the host evil.example.
         self.assertEqual(links_of(html), [("/.//evil.example/p", "x")])
@@ -106,11 +121,11 @@ class LinkSafetyTests(SimpleTestCase):
         }
         for target, href in cases.items():
             with self.subTest(target=target):
-                html = render_links(f"[x]({target})", {})
+                html = printed(("x", target))
                 self.assertEqual(links_of(html), [(href, "x"), ("/exit-disclaimer/", "Exit")])
 
     def test_an_idn_host_is_written_in_punycode_and_leaves_the_site(self):
-        html = render_links("[Минприроды](https://пример.рф/о-нас)", {})
+        html = printed(("Минприроды", "https://пример.рф/о-нас"))
         self.assertEqual(
             links_of(html),
             [("https://xn--e1afmkfd.xn--p1ai/%D0%BE-%D0%BD%D0%B0%D1%81", "Минприроды"), ("/exit-disclaimer/", "Exit")],
@@ -118,14 +133,13 @@ class LinkSafetyTests(SimpleTestCase):
 
     @override_settings(SITE_OWN_DOMAINS=["пример.рф"])
     def test_own_domains_are_compared_idna_normalised(self):
-        html = render_links("[a](https://xn--e1afmkfd.xn--p1ai/) [b](https://www.ПРИМЕР.рф/)", {})
+        html = printed(("a", "https://xn--e1afmkfd.xn--p1ai/"), " ", ("b", "https://www.ПРИМЕР.рф/"))
         self.assertNotIn("Exit", html)
-        self.assertIn("Exit", render_links("[c](https://пример.com/)", {}))
+        self.assertIn("Exit", printed(("c", "https://пример.com/")))
 
     def test_own_domain_links_get_no_exit_link(self):
-        html = render_links(
-            "[a](https://www.epa.gov/y) [b](HTTPS://WWW.EPA.GOV./x) [c](http://epa.gov) [d](https://ｅｐａ.gov/z)", {}
-        )
+        html = printed(("a", "https://www.epa.gov/y"), " ", ("b", "HTTPS://WWW.EPA.GOV./x"), " ",
+                       ("c", "http://epa.gov"), " ", ("d", "https://ｅｐａ.gov/z"))
         self.assertNotIn("Exit", html)
         self.assertEqual(
             [href for href, _ in links_of(html)],
@@ -133,11 +147,11 @@ class LinkSafetyTests(SimpleTestCase):
         )
 
     def test_a_mailto_link_is_made_without_the_exit_link(self):
-        html = render_links("Write to [us](mailto:international@epa.gov?subject=Peru).", {})
+        html = printed("Write to ", ("us", "mailto:international@epa.gov?subject=Peru"), ".")
         self.assertEqual(links_of(html), [("mailto:international@epa.gov?subject=Peru", "us")])
 
     def test_site_paths_and_anchors_are_made_as_written(self):
-        html = render_links("[a](/about-this-archive/?x=1#top) [b](#top) [c](/%2F%2Fevil.example)", {})
+        html = printed(("a", "/about-this-archive/?x=1#top"), " ", ("b", "#top"), " ", ("c", "/%2F%2Fevil.example"))
         self.assertEqual(
             links_of(html), [("/about-this-archive/?x=1#top", "a"), ("#top", "b"), ("/%2F%2Fevil.example", "c")]
         )
@@ -145,9 +159,10 @@ class LinkSafetyTests(SimpleTestCase):
     def test_a_partner_address_is_checked_the_same_way(self):
         stored = Partner(slug="bad", name="Bad", url="javascript:alert`1`", leaves_site=False)
         unflagged = Partner(slug="out", name="Out", url="https://www.gob.pe/oefa", leaves_site=False)
-        html = render_links("the [bad one](partner:bad), the [other](partner:out)", {"bad": stored, "out": unflagged})
+        html = render_html(f"<p>the {linked('bad one', 'partner:bad')}, the {linked('other', 'partner:out')}</p>",
+                           {"bad": stored, "out": unflagged})
         self.assertEqual(links_of(html), [("https://www.gob.pe/oefa", "other"), ("/exit-disclaimer/", "Exit")])
-        self.assertTrue(html.startswith("the bad one, the "))
+        self.assertTrue(html.startswith("<p>the bad one, the "))
 
     def test_the_link_tag_prints_an_address_from_content_the_same_way(self):
         template = Template("{% load printed_text %}{% link words target flag %}")
@@ -165,22 +180,23 @@ class LinkSafetyTests(SimpleTestCase):
 class ValidateLinksTests(TestCase):
     def test_unknown_partner_and_odd_targets_are_refused(self):
         Partner.objects.create(slug="oefa", name="OEFA")
-        validate_links("[ok](partner:oefa) [ok](https://x.org) [ok](#a) [ok](/p/)")
+        validate_rich_text("<p>" + " ".join(linked("ok", target) for target in ("partner:oefa", "https://x.org", "#a",
+                                                                               "/p/")) + "</p>")
         with self.assertRaisesMessage(ValidationError, "no partner has the slug “nobody”"):
-            validate_links("[x](partner:nobody)")
+            validate_rich_text(f"<p>{linked('x', 'partner:nobody')}</p>")
         with self.assertRaisesMessage(ValidationError, "a link goes to"):
-            validate_links("[x](javascript:void)")
+            validate_rich_text(f"<p>{linked('x', 'javascript:void')}</p>")
 
     def test_hostile_targets_are_refused_naming_the_link(self):
         for target, problem in HOSTILE_TARGETS.items():
             with self.subTest(target=target):
                 if problem is None:
-                    validate_links(f"[x]({target})")
+                    validate_rich_text(f"<p>{linked('x', target)}</p>")
                     continue
                 with self.assertRaises(ValidationError) as refused:
-                    validate_links(f"Fine [ok](/p/), then [the words]({target}).")
+                    validate_rich_text(f"<p>Fine {linked('ok', '/p/')}, then {linked('the words', target)}.</p>")
                 (message,) = refused.exception.messages
-                self.assertTrue(message.startswith(f"[the words]({target}): "), message)
+                self.assertTrue(message.startswith(f"“the words” links to {target}: "), message)
                 self.assertIn(problem, message)
 
     def test_hostile_addresses_are_refused(self):
@@ -205,6 +221,13 @@ class RichTextTests(SimpleTestCase):
             '<p>A <strong>bold</strong>, <em>plain</em> claim <span lang="es">Organismo</span> <span>here</span> '
             'gone <a href="https://www.example.org/">kept</a>.</p>Big<ul><li>One<ul><li>Under</li></ul></li></ul>',
         )
+
+    def test_without_lists_each_item_of_a_list_is_a_paragraph(self):
+        written = '<p>Intro</p><ul><li><p>One <strong>a</strong></p><ul><li>Under</li></ul></li><li>Two</li></ul>'
+        self.assertEqual(clean_html(written, lists=False),
+                         "<p>Intro</p><p>One <strong>a</strong></p><p>Under</p><p>Two</p>")
+        self.assertEqual(render_html(written, {}, lists=False), clean_html(written, lists=False))
+        self.assertEqual(clean_html("<p>No list.</p>", lists=False), "<p>No list.</p>")
 
     def test_an_empty_editor_is_an_empty_text(self):
         for empty in ("", "<p></p>", "<p><br></p>", "  "):
