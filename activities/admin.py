@@ -161,7 +161,7 @@ def block_inline(model, fields, **options):
     return BlockInline.create(model, fieldsets=[(None, {"fields": [*fields, "region", "ordering"]})], **options)
 
 
-class ActivityBlockInline(SnapshotInline, PublishableInline, ContentEditorInline):
+class ActivityBlockInline(PrintedRichTextInline, SnapshotInline, PublishableInline, ContentEditorInline):
     """An activity, placed in the body where the page prints it."""
 
     model = Activity

@@ -305,6 +305,7 @@ class SnapshotAdminTests(VersionsTestCase):
         page = self.client.get(self.change_url(self.snapshot)).content.decode()
         self.assertIn("<p>Through the years, EPA’s collaboration with Peru has resulted", page)
         self.assertNotIn("&lt;p&gt;Through the years", page)
+        self.assertNotIn("&lt;p&gt;EPA Region 9 staff participated", page, "an activity's text too")
 
     def test_preview_shows_each_versions_own_record_of_an_activity(self):
         live = self.start_published_live_version()
