@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from activities import selectors
-from activities.filters import published_years
+from activities.listing import published_years
 from activities.models import Activity, Program, Theme
 from partners.models import Partner
 
