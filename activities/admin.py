@@ -20,7 +20,7 @@ from coop_site.admin_mixins import (
 from coop_site.publishing import publish_permission
 from coop_site.text import RichTextField, render_html
 
-from . import selectors, services, snapshot_rules
+from . import selectors, services, snapshot_rules, snapshots
 from .forms import VersionCompareForm, version_name, version_order
 from .models import (
     BLOCK_TYPES,
@@ -311,7 +311,7 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
         for program in self.items_as_read(request, queryset, verb="freeze"):
             try:
                 snapshot = services.freeze_snapshot(program, archived_on=today, user=request.user)
-            except (services.SnapshotError, PermissionDenied) as error:
+            except (snapshots.SnapshotError, PermissionDenied) as error:
                 self.message_user(request, f"Could not freeze “{program}”: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"Froze “{snapshot}”.", messages.SUCCESS)
@@ -330,7 +330,7 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
         """A live draft of ``snapshot``'s page and a redirect to its form; None, with the reason said, if refused."""
         try:
             live = services.start_live_version(snapshot, user=request.user)
-        except (services.SnapshotError, PermissionDenied) as error:
+        except (snapshots.SnapshotError, PermissionDenied) as error:
             self.message_user(request, f"Could not start a live version of “{snapshot}”: {error}", messages.ERROR)
             return None
         self.message_user(request, f"Started “{live}” as a draft: edit it, then publish it.", messages.SUCCESS)

@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from activities.services import SnapshotError, export_snapshot, find_program
+from activities.snapshots import SnapshotError, export_snapshot, find_program
 
 
 class Command(BaseCommand):
