@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from coop_site.dates import month_year
 from coop_site.text import plain_text
 
 from .listing import Listing
@@ -68,7 +69,7 @@ class ActivityFeed(Feed):
     item_guid_is_permalink = False
 
     def item_title(self, activity):
-        prefix = f"{activity.date:%B %Y}: " if activity.date else ""
+        prefix = f"{month_year(activity.date)}: " if activity.date else ""
         return prefix + str(activity)
 
     def item_description(self, activity):

@@ -40,7 +40,7 @@ def _set_publication(item, *, user, status, publish_at, message, revision):
     if not user.has_perm(publish_permission(model)):
         raise PermissionDenied(f"You may not publish, unpublish or schedule {model._meta.verbose_name_plural}.")
     page = item if model is Program else getattr(item, "program", None)
-    if page is not None and page.archived_on:
+    if page is not None and page.is_snapshot:
         # An archive's publication is part of what it records.
         raise ValidationError(snapshot_rules.refusal(
             f"change the publication of “{item}”", Snapshot.of(page)
@@ -68,7 +68,7 @@ def revert(item, version, *, user, revision):
     if not user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"):
         raise PermissionDenied(f"You may not change {model._meta.verbose_name_plural}.")
     page = item if model is Program else getattr(item, "program", None)
-    if page is not None and page.archived_on:
+    if page is not None and page.is_snapshot:
         raise ValidationError(snapshot_rules.refusal(f"revert “{item}”", Snapshot.of(page)))
     with transaction.atomic():
         item = model._default_manager.select_for_update().get(pk=item.pk)
@@ -120,7 +120,7 @@ def freeze_snapshot(program, *, archived_on, user=None):
     new published snapshot dated ``archived_on``. Only Publishers may."""
     if user is not None and not (user.has_perm("activities.add_program") and user.has_perm(publish_permission(Program))):
         raise PermissionDenied("Only Publishers may make a snapshot.")
-    if program.archived_on is not None:
+    if program.is_snapshot:
         raise SnapshotError(f"{program} is already a snapshot: a snapshot is made from the live version.")
     if not Program.objects.published().filter(pk=program.pk).exists():
         raise SnapshotError(f"{program} is not public: there is nothing public to freeze.")
@@ -138,7 +138,7 @@ def delete_snapshot(snapshot, *, user):
     go alone). Only Publishers may."""
     if not is_publisher(user):
         raise PermissionDenied("Only Publishers may delete a snapshot.")
-    if snapshot.archived_on is None:
+    if not snapshot.is_snapshot:
         raise SnapshotError(f"{snapshot} is the live version, not a snapshot.")
     with snapshot_rules.writable((snapshot.slug, snapshot.archived_on)):
         snapshot._history_user = user
@@ -154,7 +154,7 @@ def start_live_version(snapshot, *, user=None):
         raise SnapshotError(f"{snapshot.title} already has a live version: edit that one.")
     return _copy_version(
         snapshot, archived_on=None, status=Status.DRAFT, public_only=False, user=user,
-        reason=f"Live version started from the snapshot of {snapshot.archived_on:%Y-%m-%d}.",
+        reason=f"Live version started from the snapshot of {snapshot.version_name}.",
     )
 
 

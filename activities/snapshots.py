@@ -21,7 +21,7 @@ from coop_site.text import partner_slugs
 from partners.models import Partner
 
 from . import selectors, snapshot_rules
-from .models import BLOCK_TYPES, Activity, Program
+from .models import BLOCK_TYPES, LIVE, Activity, Program
 from .snapshot_rules import Snapshot
 
 # A snapshot holds content only: no users, permissions or content types.
@@ -69,11 +69,11 @@ def find_program(name, *, archived_on):
     versions = list(Program.objects.filter(archived_on=archived_on))
     slugs = selectors.page_slugs_named(name, versions)
     if len(slugs) > 1:
-        raise SnapshotError(f"“{name}” names several pages dated {archived_on or 'live'}: give the full slug.")
+        raise SnapshotError(f"“{name}” names several pages dated {archived_on or LIVE}: give the full slug.")
     if slugs:
         return next(program for program in versions if program.slug == slugs[0])
     known = ", ".join(str(program) for program in Program.objects.order_by("slug", "archived_on")) or "none"
-    raise SnapshotError(f"No page “{name}” dated {archived_on or 'live'}. The pages are: {known}.")
+    raise SnapshotError(f"No page “{name}” dated {archived_on or LIVE}. The pages are: {known}.")
 
 
 def export_snapshot(program):
@@ -203,7 +203,7 @@ class _Loader:
             self.differ(where.index, where.say(f"is not in {Snapshot.of(snapshot)} already in the database"))
             self.index(model)[key] = instance  # compared and cleaned, never written
         elif existing is None:
-            if model is Program and instance.archived_on:
+            if model is Program and instance.is_snapshot:
                 self.allowance.add(instance.slug, instance.archived_on)  # a new snapshot
             self.new.append((where, instance, m2m))
             self.index(model)[key] = instance

@@ -55,7 +55,6 @@ class ProgramDetailView(PreviewMixin, TemplateView):
             not_public=page.not_public,
             years=page.years,
             themes=page.themes,
-            archived_on=program.archived_on,
             meta_description=program.meta_description or page.opening,
             **kwargs,
         )

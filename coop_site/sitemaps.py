@@ -39,7 +39,7 @@ class ProgramSitemap(Sitemap):
 
     def lastmod(self, program):
         # A live version: when it last changed; a snapshot: the archive's date.
-        if program.archived_on is None:
+        if not program.is_snapshot:
             return program.last_changed
         return program.last_updated or program.archived_on
 
