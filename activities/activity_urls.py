@@ -5,7 +5,7 @@ from coop_site.page_cache import etag_only
 
 from . import views
 from .feeds import ActivityFeed
-from .filters import ActivityFilterSet
+from .listing import ActivityFilterSet
 
 app_name = "activity"
 

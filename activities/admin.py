@@ -17,11 +17,12 @@ from coop_site.admin_mixins import (
     PublishableInline,
     RevisedInline,
 )
+from coop_site.dates import month_year
 from coop_site.publishing import publish_permission
 from coop_site.text import RichTextField, render_html
 
-from . import selectors, services, snapshot_rules
-from .forms import VersionCompareForm, version_name, version_order
+from . import selectors, services, snapshot_rules, snapshots
+from .forms import VersionCompareForm, version_order
 from .models import (
     BLOCK_TYPES,
     Activity,
@@ -60,7 +61,7 @@ class SnapshotReadOnly:
 
     def in_snapshot(self, obj):
         program = obj if isinstance(obj, Program) else getattr(obj, "program", None)
-        return program is not None and program.archived_on is not None
+        return program is not None and program.is_snapshot
 
     @admin.display(description="snapshot")
     def snapshot_note(self, obj):
@@ -223,7 +224,7 @@ class BlockAdminFormSet(helpers.InlineAdminFormSet):
 
 def page_version(program):
     """Short, for lists: "Peru (2021-01-19)", "Peru (live)"."""
-    return f"{program.title} ({version_name(program)})"
+    return f"{program.title} ({program.version_name})"
 
 
 @admin.register(Program)
@@ -263,7 +264,7 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
         return [*super().get_readonly_fields(request, obj), "versions", "archived_on"]
 
     def delete_model(self, request, obj):
-        if obj.archived_on:
+        if obj.is_snapshot:
             services.delete_snapshot(obj, user=request.user)
         else:
             super().delete_model(request, obj)
@@ -275,14 +276,14 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if self.has_publish_permission(request) and all(program.archived_on for program in objs):
+        if self.has_publish_permission(request) and all(program.is_snapshot for program in objs):
             # The parts of a snapshot are read-only on their own, but go with it.
             perms_needed -= {model._meta.verbose_name for model in BLOCK_TYPES}
         return deleted, counts, perms_needed, protected
 
     @admin.display(description="version", ordering="archived_on")
     def version(self, program):
-        return f"Snapshot of {program.archived_on:%Y-%m-%d}" if program.archived_on else "Live"
+        return f"Snapshot of {program.version_name}" if program.is_snapshot else "Live"
 
     @admin.display(description="all versions")
     def versions(self, program):
@@ -292,7 +293,7 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
             '<a href="{}">Compare this version with another</a>',
             reverse("admin:activities_program_compare_versions", args=[program.pk]),
         )
-        if program.archived_on:
+        if program.is_snapshot:
             return format_html("A snapshot: it is shown, not edited. {} {}", editable_copy_note(program), links)
         return links
 
@@ -311,7 +312,7 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
         for program in self.items_as_read(request, queryset, verb="freeze"):
             try:
                 snapshot = services.freeze_snapshot(program, archived_on=today, user=request.user)
-            except (services.SnapshotError, PermissionDenied) as error:
+            except (snapshots.SnapshotError, PermissionDenied) as error:
                 self.message_user(request, f"Could not freeze “{program}”: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"Froze “{snapshot}”.", messages.SUCCESS)
@@ -319,7 +320,7 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
     @admin.action(description="Start a live draft from the selected snapshot", permissions=["add"])
     def start_live_version(self, request, queryset):
         programs = list(queryset[:2])
-        if len(programs) != 1 or programs[0].archived_on is None:
+        if len(programs) != 1 or not programs[0].is_snapshot:
             self.message_user(request, "Choose one snapshot to start the live version from.", messages.ERROR)
             return None
         if not self.items_as_read(request, programs, verb="start a live version of"):
@@ -330,7 +331,7 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
         """A live draft of ``snapshot``'s page and a redirect to its form; None, with the reason said, if refused."""
         try:
             live = services.start_live_version(snapshot, user=request.user)
-        except (services.SnapshotError, PermissionDenied) as error:
+        except (snapshots.SnapshotError, PermissionDenied) as error:
             self.message_user(request, f"Could not start a live version of “{snapshot}”: {error}", messages.ERROR)
             return None
         self.message_user(request, f"Started “{live}” as a draft: edit it, then publish it.", messages.SUCCESS)
@@ -376,8 +377,8 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
     @staticmethod
     def default_comparison(program, versions):
         """This version against the one before it (the oldest against the next one)."""
-        names = sorted((version_name(version) for version in versions), key=version_order)
-        here = names.index(version_name(program))
+        names = sorted((version.version_name for version in versions), key=version_order)
+        here = names.index(program.version_name)
         pair = names[here - 1 : here + 1] if here else names[:2]
         return {"program": program.slug, "from": pair[0], "to": pair[-1]}
 
@@ -428,7 +429,7 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     def view_on_site(self, activity):
         # An activity's own address shows the current version's record of that
         # slug; a snapshot's record is seen where its archived page prints it.
-        if activity.program.archived_on:
+        if activity.program.is_snapshot:
             return f"{activity.program.get_absolute_url()}#{activity.slug}"
         return super().view_on_site(activity)
 
@@ -439,7 +440,7 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     @admin.display(description="date", ordering="date")
     def month(self, activity):
         # Dates are kept to the month; "March 1, 2020" would claim a day.
-        return f"{activity.date:%B %Y}" if activity.date else "—"
+        return month_year(activity.date) if activity.date else "—"
 
 
 class UsedBySnapshotsAdmin:

@@ -12,8 +12,7 @@ import difflib
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from django.utils.dateformat import format as format_date
-
+from coop_site.dates import month_year
 from coop_site.text import ADDED, CHANGED, REMOVED, SAME, Words, compare_words, list_items, words_of_html
 
 from .models import Activity, AgreementList, Heading, ItemList, LinkList, PageContact, PartnerList, RichText
@@ -292,7 +291,7 @@ def in_newer_order(changes, removed, pairs, old_count):
 def printed_words(block, page):
     """What ``block`` prints on ``page`` (a ``ProgramPage``), as plain words."""
     if isinstance(block, Activity):
-        prefix = f"{format_date(block.printed_date, 'F Y')}: " if block.printed_date else ""
+        prefix = f"{month_year(block.printed_date)}: " if block.printed_date else ""
         return prefix + words_of_html(block.text)
     if isinstance(block, RichText):
         return words_of_html(block.text) + (" Exit" if block.exit_notice else "")

@@ -3,15 +3,14 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from coop_site.dates import month_year
 from coop_site.text import words_of_html
 
-from .open_data import listing_description
-from .views import listing_filterset
+from .listing import Listing
 
 
 class ActivityFeed(Feed):
@@ -24,35 +23,34 @@ class ActivityFeed(Feed):
     author_link = "https://www.epa.gov/"
 
     def __call__(self, request, *args, **kwargs):
-        filterset = listing_filterset(request, **kwargs)
-        if not filterset.is_valid():
+        listing = Listing.from_request(request, **kwargs)
+        if not listing.is_valid():
             raise Http404("These filters name nothing on this site.")
-        canonical = filterset.canonical_url(feed=True)
-        if canonical != request.get_full_path():  # one address, one cache entry, as the listings
-            return redirect(canonical, permanent=True)
-        request.listing_filterset = filterset
+        if moved := listing.redirect_to_url(request, feed=True):  # one address, one cache entry
+            return moved
+        request.listing = listing
         return super().__call__(request, *args, **kwargs)
 
     def get_object(self, request, **kwargs):
-        return request.listing_filterset
+        return request.listing
 
-    def title(self, filterset):
-        return listing_description(filterset)
+    def title(self, listing):
+        return listing.site_title
 
-    def link(self, filterset):
-        return filterset.canonical_url()
+    def link(self, listing):
+        return listing.url()
 
-    def feed_url(self, filterset):
-        return filterset.canonical_url(feed=True)
+    def feed_url(self, listing):
+        return listing.url(feed=True)
 
-    def feed_guid(self, filterset):
-        return tag_uri(filterset.canonical_url(feed=True))
+    def feed_guid(self, listing):
+        return tag_uri(listing.url(feed=True))
 
-    def subtitle(self, filterset):
+    def subtitle(self, listing):
         return "Activities of the U.S. EPA's international cooperation pages, newest first."
 
-    def items(self, filterset):
-        items = list(filterset.qs.with_last_change()[: self.item_count])
+    def items(self, listing):
+        items = list(listing.activities.with_last_change()[: self.item_count])
         # Readers take entries with one `updated` value as one change; records
         # saved together (a snapshot's load) are told apart by a microsecond each.
         seen = set()
@@ -71,7 +69,7 @@ class ActivityFeed(Feed):
     item_guid_is_permalink = False
 
     def item_title(self, activity):
-        prefix = f"{activity.date:%B %Y}: " if activity.date else ""
+        prefix = f"{month_year(activity.date)}: " if activity.date else ""
         return prefix + str(activity)
 
     def item_description(self, activity):

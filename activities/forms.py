@@ -7,19 +7,11 @@ from django import forms
 from coop_site.forms import SubmitButton
 
 from . import selectors
+from .models import LIVE
 from .search import search_terms
 
-LIVE = "live"
 # The version the page's address shows: the live one, else the newest snapshot.
 CURRENT = "current"
-
-
-def version_name(program):
-    return program.archived_on.isoformat() if program.archived_on else LIVE
-
-
-def version_label(program):
-    return f"{program.archived_on:%B %-d, %Y}" if program.archived_on else "Live version"
 
 
 def version_order(name):
@@ -46,8 +38,8 @@ class VersionCompareForm(forms.Form):
         self.programs = list(programs.order_by("title", "slug", "archived_on"))
         pages = {program.slug: program.title for program in self.programs}
         self.fields["program"].widget.choices = list(pages.items())
-        versions = sorted({version_name(program) for program in self.programs}, key=version_order)
-        labels = {version_name(program): version_label(program) for program in self.programs}
+        versions = sorted({program.version_name for program in self.programs}, key=version_order)
+        labels = {program.version_name: program.version_label for program in self.programs}
         for name in ("older", "newer"):
             self.fields[name].widget.choices = [(version, labels[version]) for version in versions]
         self.helper = FormHelper(self)
@@ -71,7 +63,7 @@ class VersionCompareForm(forms.Form):
         slug = cleaned_data.get("program")
         if slug is None:
             return cleaned_data
-        versions = {version_name(program): program for program in self.programs if program.slug == slug}
+        versions = {program.version_name: program for program in self.programs if program.slug == slug}
         known = ", ".join(sorted(versions, key=version_order))
         versions[CURRENT] = versions[max(versions, key=version_order)]
         for name in ("older", "newer"):

@@ -7,6 +7,7 @@ from django.db import models, router
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.urls import reverse
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from coop_site.publishing import (
@@ -54,6 +55,9 @@ class SnapshotReadOnlyQuerySet(PublishableQuerySet):
         snapshot_rules.check_new_rows(self.model, objs, self._db or router.db_for_write(self.model))
         return super().bulk_create(objs, *args, **kwargs)
 
+
+# The live version of a page, where a snapshot's date would be: in addresses (?to=live) and names.
+LIVE = "live"
 
 # Stands for "no change recorded" where SQL's GREATEST would otherwise take a NULL
 # for the answer (SQLite does).
@@ -153,11 +157,31 @@ class Program(Revised, Publishable, Provenanced):
         ]
 
     def __str__(self):
-        when = f"archived {self.archived_on:%Y-%m-%d}" if self.archived_on else "live"
+        when = f"archived {self.version_name}" if self.is_snapshot else self.version_name
         return f"{self.title} ({when})"
 
+    @property
+    def is_snapshot(self):
+        """A dated, read-only version of the page; else its live version."""
+        return self.archived_on is not None
+
+    @property
+    def version_name(self):
+        """Which version this is, in addresses and short names: its date, "2021-01-19", or "live"."""
+        return self.archived_on.isoformat() if self.is_snapshot else LIVE
+
+    @property
+    def version_date(self):
+        """A snapshot's date in words, "January 19, 2021"; "" for the live version."""
+        return date_format(self.archived_on, "F j, Y") if self.is_snapshot else ""
+
+    @property
+    def version_label(self):
+        """Which version this is, in words: "January 19, 2021" or "Live version"."""
+        return self.version_date or "Live version"
+
     def natural_key(self):
-        return (self.slug, self.archived_on.isoformat() if self.archived_on else None)
+        return (self.slug, self.archived_on.isoformat() if self.is_snapshot else None)
 
     def validate_constraints(self, exclude=None):
         # The date is read-only on most forms (so left out of their checks), yet
@@ -167,7 +191,7 @@ class Program(Revised, Publishable, Provenanced):
     def get_absolute_url(self):
         """The version's own address: the page's address for the live version,
         an /archive/<date>/ address for a snapshot."""
-        if self.archived_on:
+        if self.is_snapshot:
             return reverse("archive:program_detail", kwargs={"date": self.archived_on, "slug": self.slug})
         return self.page_url
 

@@ -20,12 +20,12 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.utils.text import slugify
 
 from coop_site.text import text_of_html, words_of_html
 from partners.models import Partner
 
 from . import selectors
+from .listing import SITE_TITLE
 from .models import Program, Theme, listing_title
 
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv"}
@@ -60,49 +60,39 @@ def bad_request(message):
     return HttpResponseBadRequest(message + "\n", content_type="text/plain; charset=utf-8")
 
 
-def bad_filters(filterset):
+def bad_filters(listing):
     """400: the filters that name nothing, each with its error."""
-    problems = [f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items()]
+    problems = [f"{name}: {' '.join(errors)}" for name, errors in listing.errors.items()]
     return bad_request("These filters name nothing on this site. " + " ".join(problems))
 
 
-def listing_response(request, filterset, data_format):
-    """Every activity of a listing (a valid FilterSet) as ``data_format``, streamed."""
+def listing_response(request, listing, data_format):
+    """Every activity of a listing (a valid one) as ``data_format``, streamed."""
     base = request.build_absolute_uri("/").removesuffix("/")
-    records = listing_records(filterset, base)
-    name = file_name(filterset, data_format)
+    records = listing_records(listing, base)
+    name = listing.file_name(data_format)
     if data_format == "csv":
         response = StreamingHttpResponse(csv_pieces(records), content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = content_disposition_header(True, name)
     else:
         head = {
-            "description": listing_description(filterset),
-            "listing_url": base + filterset.canonical_url(),
-            "url": base + filterset.canonical_url(data_format="json"),
+            "description": listing.site_title,
+            "listing_url": base + listing.url(),
+            "url": base + listing.url(data_format="json"),
         }
         response = StreamingHttpResponse(json_pieces(head, records), content_type=MEDIA_TYPES["json"])
         response.headers["Content-Disposition"] = content_disposition_header(False, name)
     return response
 
 
-def listing_description(filterset):
-    description = filterset.description
-    return f"EPA international cooperation activities{' ' + description if description else ''}"
-
-
-def file_name(filterset, extension):
-    """The listing in a file's name: activities.csv, activities-in-2019-on-mercury.csv."""
-    return "-".join(filter(None, ["activities", slugify(filterset.description)[:100].strip("-")])) + f".{extension}"
-
-
-def listing_records(filterset, base):
+def listing_records(listing, base):
     """The activities of a listing as data records, read CHUNK_SIZE at a
     time; each chunk's links to themes and partners in one query each.
     ``base`` is the site's own address (scheme and host)."""
     addresses = Addresses(base)
     themes = {theme.pk: theme for theme in Theme.objects.order_by("name", "pk")}
     partners = {partner.pk: partner for partner in Partner.objects.published().order_by("name", "pk")}
-    for chunk in batched(selectors.listing_rows(filterset).iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+    for chunk in batched(selectors.listing_rows(listing.activities).iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
         ids = [activity["pk"] for activity in chunk]
         themes_of = linked(selectors.theme_links(ids), themes)
         partners_of = linked(selectors.partner_links(ids), partners)
@@ -234,7 +224,7 @@ def activities_dataset(facts, base):
 
     dataset = {
         "@type": "dcat:Dataset",
-        "title": "EPA international cooperation activities",
+        "title": SITE_TITLE,
         "description": (
             "The activities printed on the U.S. EPA's international cooperation pages (the current version of "
             "each page): for each, its title, month, text, themes, partners, the page it is printed on and its "

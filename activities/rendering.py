@@ -9,11 +9,11 @@ kind, one after the other, form one list.
 import re
 
 from django.template.loader import render_to_string
-from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from coop_site import text
+from coop_site.dates import month_year
 
 from .models import Activity, Heading
 
@@ -83,7 +83,7 @@ class BodyRenderer:
         date = activity.printed_date
         prefix = ""
         if date:
-            month = format_date(date, "F Y")
+            month = month_year(date)
             if self.activity_list_url:
                 month = format_html('<a class="activity__date" href="{}{}/">{}</a>', self.activity_list_url,
                                     date.year, month)

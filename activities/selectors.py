@@ -1,9 +1,8 @@
 """Reads shared by the public views (and later feeds, sitemaps and exports)."""
 
-import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from coop_site import page_cache
@@ -12,7 +11,6 @@ from coop_site.text import partner_slugs, summary, words_of_html
 from partners.models import Partner
 
 from .comparison import compare_pages
-from .filters import ActivityFilterSet
 from .models import BLOCK_TYPES, Activity, AgreementList, Heading, PageContact, PartnerList, Program, RichText, Theme
 from .rendering import BodyRenderer
 from .search import SearchResults
@@ -228,24 +226,11 @@ def search(query):
     return SearchResults(query)
 
 
-def activity_list(*, filters):
-    """Published activities matching ``filters`` (a QueryDict or dict), newest
-    first, undated last. Returns the bound FilterSet: its ``qs``, ``form`` and
-    ``errors``; an invalid value is a form error, never an exception."""
-    activities = (
-        Activity.objects.current()
-        .select_related("program")
-        .prefetch_related("themes")
-        .in_listing_order()
-    )
-    return ActivityFilterSet(data=filters, queryset=activities)
-
-
-def listing_rows(filterset):
-    """Every activity of a listing (a valid FilterSet), in its order, with
+def listing_rows(activities):
+    """Every activity of a listing (its ``activities``), in its order, with
     its page and when its record last changed (``last_changed``), as values:
     model instances took a third of an export's time."""
-    return filterset.qs.prefetch_related(None).with_last_change().values(
+    return activities.prefetch_related(None).with_last_change().values(
         "pk", "slug", "title", "date", "text", "last_changed", "program__slug", "program__title"
     )
 
@@ -301,49 +286,4 @@ def activities_data_set():
         last=facts["last"],
         # Nothing recorded at all (a live page loaded with plain loaddata): today, when the catalog is made.
         modified=max(changes or page_dates or [timezone.localdate()]),
-    )
-
-
-@dataclass
-class FacetCounts:
-    """How many results each choice would give, counted against the other filters."""
-
-    year: dict  # {"2019": 6, ...}
-    theme: dict  # {"water-quality": 3, ...}
-    total: int  # the number of results with every filter
-
-
-def facet_counts(*, filterset):
-    """How many results each year and theme would give, and the number of
-    results: two queries, whatever the number of activities, then kept in the
-    cache until the content changes (they scan every activity that matches).
-
-    An activity with several themes counts once per year and once per theme,
-    never twice in one count. The year counts also give the number of results
-    (the undated ones are counted under the year None), so the listing needs
-    no separate COUNT."""
-    name = "facets." + hashlib.sha256(repr(sorted(filterset.active.items())).encode()).hexdigest()
-    return page_cache.fragment(name, lambda: _count_facets(filterset), timeout=600)
-
-
-def _count_facets(filterset):
-    years = (
-        filterset.queryset_without("year")
-        .order_by()
-        .values("date__year")
-        .annotate(results=Count("pk"))
-    )
-    in_other_filters = filterset.queryset_without("theme").order_by().values("pk")
-    themes = (
-        Activity.themes.through.objects.filter(activity__in=in_other_filters)
-        .order_by()
-        .values("theme__slug")
-        .annotate(results=Count("activity_id"))
-    )
-    year_counts = {row["date__year"]: row["results"] for row in years}
-    chosen_year = filterset.active.get("year")
-    return FacetCounts(
-        year={str(year): count for year, count in year_counts.items() if year is not None},
-        theme={row["theme__slug"]: row["results"] for row in themes},
-        total=year_counts.get(int(chosen_year), 0) if chosen_year else sum(year_counts.values()),
     )

@@ -168,7 +168,7 @@ def _of_values(model, objs, using):
     """The snapshots unsaved rows would belong to."""
     Program, _ = _models()
     if model is Program:
-        return [Snapshot(obj.slug, _date(obj.archived_on), obj.title) for obj in objs if obj.archived_on]
+        return [Snapshot(obj.slug, _date(obj.archived_on), obj.title) for obj in objs if obj.is_snapshot]
     programs = [obj.program_id for obj in objs if obj.program_id is not None]
     return _dated(using, programs=programs) if programs else []
 

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.text import get_valid_filename
 
-from . import services
+from . import snapshots
 
 
 class SnapshotUploadForm(forms.Form):
@@ -48,11 +48,11 @@ class SnapshotUploadAdmin:
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "may_load_snapshot": services.is_publisher(request.user)}
+        extra_context = {**(extra_context or {}), "may_load_snapshot": snapshots.is_publisher(request.user)}
         return super().changelist_view(request, extra_context)
 
     def load_snapshot_view(self, request):
-        if not services.is_publisher(request.user):
+        if not snapshots.is_publisher(request.user):
             raise PermissionDenied("Only Publishers may load a snapshot.")
         form = SnapshotUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -79,8 +79,8 @@ class SnapshotUploadAdmin:
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                report = services.load_snapshot(fixture, user=request.user, replace=form.cleaned_data["replace"])
-            except (services.SnapshotError, PermissionDenied) as error:
+                report = snapshots.load_snapshot(fixture, user=request.user, replace=form.cleaned_data["replace"])
+            except (snapshots.SnapshotError, PermissionDenied) as error:
                 problem = str(error).replace(str(fixture), fixture.name)
                 form.add_error("fixture", f"{problem} Nothing was loaded; the database is as it was.")
                 return None

@@ -2,7 +2,6 @@ import re
 
 from django.db.models import F
 from django.http import Http404
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
@@ -13,6 +12,7 @@ from coop_site.text import summary, words_of_html
 
 from . import open_data, selectors
 from .forms import SearchForm, VersionCompareForm
+from .listing import Listing, without_empty_fields
 from .models import Activity, Program
 
 
@@ -55,7 +55,6 @@ class ProgramDetailView(PreviewMixin, TemplateView):
             not_public=page.not_public,
             years=page.years,
             themes=page.themes,
-            archived_on=program.archived_on,
             meta_description=program.meta_description or page.opening,
             **kwargs,
         )
@@ -99,23 +98,6 @@ class CompareView(TemplateView):
         return response
 
 
-def listing_filterset(request, *, year=None, theme=None):
-    """The FilterSet of a listing: the query string, with the year or theme
-    that a path form fixes. A path value that names nothing is a 404."""
-    filters = request.GET.copy()
-    if year is not None:
-        filters.setlist("year", [str(year)])
-    if theme is not None:
-        filters.setlist("theme", sorted({theme, *filters.getlist("theme")}))
-    filterset = selectors.activity_list(filters=filters)
-    form = filterset.form
-    if year is not None and str(year) not in dict(form.fields["year"].choices):
-        raise Http404("No published activity in that year.")
-    if theme is not None and theme not in dict(form.fields["theme"].choices):
-        raise Http404("No such theme.")
-    return filterset
-
-
 def page_links(paginator, page, url):
     """What templates/includes/pagination.html prints: the page numbers around
     ``page`` with their addresses (None for an ellipsis), and the previous and
@@ -139,23 +121,21 @@ class ActivityListView(ListView):
         # One address per listing page, so one cache entry. The form's empty
         # fields ("&partner=&q=") go first; then the query string's year or
         # single theme becomes the path, page 1 is dropped, the rest is sorted.
-        chosen = [(name, value) for name, values in request.GET.lists() for value in values if value != ""]
-        if len(chosen) < sum(len(values) for _, values in request.GET.lists()):
-            return redirect(request.path + (f"?{urlencode(chosen)}" if chosen else ""), permanent=True)
+        if moved := without_empty_fields(request):
+            return moved
         if "format" in request.GET:
             problem = open_data.format_problem(request.GET.getlist("format"))
             if problem:
                 return open_data.bad_request(problem)
-        self.filterset = listing_filterset(request, **kwargs)
+        self.listing = Listing.from_request(request, **kwargs)
         if "format" in request.GET:
             return self.data(request.GET["format"])
         page = request.GET.get("page", "1")
-        if self.filterset.is_valid() and page.isdigit() and int(page) >= 1:  # else a 404, from the paginator
-            canonical = self.filterset.canonical_url(page=int(page))
-            if canonical != request.get_full_path():
-                return redirect(canonical, permanent=True)
+        if self.listing.is_valid() and page.isdigit() and int(page) >= 1:  # else a 404, from the paginator
+            if moved := self.listing.redirect_to_url(request, page=int(page)):
+                return moved
         response = super().get(request, *args, **kwargs)
-        if not self.filterset.is_valid():
+        if not self.listing.is_valid():
             # An explained empty listing for values that name nothing: answered
             # afresh each time, so that made-up values fill no cache.
             patch_cache_control(response, private=True)
@@ -163,23 +143,19 @@ class ActivityListView(ListView):
 
     def data(self, data_format):
         """Every row of the listing, not a page of it: its data address has no page number."""
-        if not self.filterset.is_valid():
-            return open_data.bad_filters(self.filterset)
-        canonical = self.filterset.canonical_url(data_format=data_format)
-        if canonical != self.request.get_full_path():
-            return redirect(canonical, permanent=True)
-        return open_data.listing_response(self.request, self.filterset, data_format)
+        if not self.listing.is_valid():
+            return open_data.bad_filters(self.listing)
+        if moved := self.listing.redirect_to_url(self.request, data_format=data_format):
+            return moved
+        return open_data.listing_response(self.request, self.listing, data_format)
 
     def get_queryset(self):
-        if not self.filterset.is_valid():
-            return self.filterset.queryset.none()
-        return self.filterset.qs
+        return self.listing.activities
 
     def paginate_queryset(self, queryset, page_size):
         # The facet counts already hold the number of results.
-        counts = selectors.facet_counts(filterset=self.filterset)
-        self.filterset.show_counts(counts)
-        self.result_count = counts.total if self.filterset.is_valid() else 0
+        counts = self.listing.count_facets()
+        self.result_count = counts.total if self.listing.is_valid() else 0
         return super().paginate_queryset(queryset, page_size)
 
     def get_paginator(self, queryset, per_page, **kwargs):
@@ -188,21 +164,19 @@ class ActivityListView(ListView):
         return paginator
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(filter=self.filterset, **kwargs)
+        context = super().get_context_data(listing=self.listing, **kwargs)
         page = context["page_obj"].number
-        chosen = sum(len(value) if isinstance(value, list) else 1 for value in self.filterset.active.values())
+        chosen = sum(len(value) if isinstance(value, list) else 1 for value in self.listing.active.values())
         context.update(
-            canonical_url=self.request.build_absolute_uri(self.filterset.canonical_url(page=page)),
-            meta_description=f"Activities of the U.S. EPA's international cooperation "
-                             f"{self.filterset.description or 'with other countries'}, newest first.",
-            feed_url=self.filterset.canonical_url(feed=True),
+            canonical_url=self.request.build_absolute_uri(self.listing.url(page=page)),
+            meta_description=self.listing.meta_description,
+            feed_url=self.listing.url(feed=True),
             # The same rows as data, all pages at once; none for filters that name nothing.
             data_urls={
-                data_format: self.filterset.canonical_url(data_format=data_format)
-                for data_format in open_data.MEDIA_TYPES
-            } if self.filterset.is_valid() else {},
+                data_format: self.listing.url(data_format=data_format) for data_format in open_data.MEDIA_TYPES
+            } if self.listing.is_valid() else {},
             # Each page's canonical address, so that following them needs no redirect.
-            **page_links(context["paginator"], page, lambda number: self.filterset.canonical_url(page=number)),
+            **page_links(context["paginator"], page, lambda number: self.listing.url(page=number)),
             # Combinations and empty results are not worth a search engine's index.
             noindex=chosen > 1 or not context["paginator"].count,
         )

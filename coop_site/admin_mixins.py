@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from activities import services
 from coop_site.admin_forms import RevisedForm, RevisedInlineForm, RevisedInlineFormSet, RevisionField
-from coop_site.publishing import PUBLICATION_FIELDS, Status, publish_permission
+from coop_site.publishing import PUBLICATION_FIELDS, PublicationState, Status, publish_permission
 from coop_site.revisions import (
     EditConflict,
     author,
@@ -307,15 +307,15 @@ class PublicationStateFilter(admin.SimpleListFilter):
     parameter_name = "publication"
 
     def lookups(self, request, model_admin):
-        return [("draft", "Draft"), ("scheduled", "Scheduled"), ("published", "Published")]
+        return PublicationState.choices
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        if self.value() == "draft":
+        if self.value() == PublicationState.DRAFT:
             return queryset.filter(status=Status.DRAFT)
-        if self.value() == "scheduled":
+        if self.value() == PublicationState.SCHEDULED:
             return queryset.filter(status=Status.PUBLISHED, publish_at__gt=now)
-        if self.value() == "published":
+        if self.value() == PublicationState.PUBLISHED:
             # The item's own state, as the "publication" column shows it; whether
             # its section or page is public is theirs to say.
             return queryset.filter(status=Status.PUBLISHED).exclude(publish_at__gt=now)
@@ -447,7 +447,7 @@ class PublishableAdmin(PublishingMixin, ContentAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if {"status", "publish_at"} & set(form.changed_data):  # a Publisher published or scheduled it
-            self.message_not_public(request, obj, "Scheduled" if obj.is_scheduled else "Published")
+            self.message_not_public(request, obj, obj.publication_state)
 
     def message_not_public(self, request, item, done):
         note = not_public_note(item, done)

@@ -15,6 +15,14 @@ class Status(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+class PublicationState(models.TextChoices):
+    """An item's publication as staff read it (Publishable.publication_state)."""
+
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+
+
 class Provenance(models.TextChoices):
     VERBATIM = "verbatim", "Verbatim from the archived page"
     RECONSTRUCTED = "reconstructed", "Reconstructed after the archive"
@@ -108,8 +116,10 @@ class Publishable(models.Model):
     def publication_state(self):
         """"Draft", "Scheduled" or "Published", as staff read it."""
         if self.status == Status.DRAFT:
-            return "Draft"
-        return "Scheduled" if self.is_scheduled else "Published"
+            state = PublicationState.DRAFT
+        else:
+            state = PublicationState.SCHEDULED if self.is_scheduled else PublicationState.PUBLISHED
+        return state.label
 
 
 def publish_permission(model):

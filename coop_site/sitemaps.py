@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from activities import selectors
-from activities.filters import published_years
+from activities.listing import published_years
 from activities.models import Activity, Program, Theme
 from partners.models import Partner
 
@@ -39,7 +39,7 @@ class ProgramSitemap(Sitemap):
 
     def lastmod(self, program):
         # A live version: when it last changed; a snapshot: the archive's date.
-        if program.archived_on is None:
+        if not program.is_snapshot:
             return program.last_changed
         return program.last_updated or program.archived_on
 

@@ -13,7 +13,7 @@ from django.db import connection, connections
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
-from activities import services
+from activities import services, snapshots
 from activities.admin import ActivityAdmin
 from activities.models import Activity, Heading, Program, RichText, Theme
 from partners.models import Partner
@@ -110,7 +110,7 @@ class RevisionTests(TestCase):
 
     def test_snapshot_fixtures_do_not_carry_revisions(self):
         program = Program.objects.get()
-        records = services.export_snapshot(program)
+        records = snapshots.export_snapshot(program)
         self.assertFalse([record for record in records if "revision" in record["fields"]])
 
 

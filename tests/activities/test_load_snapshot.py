@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
-from activities import services
+from activities import services, snapshots
 from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.activities.test_publishing import RAURA, staff_user
@@ -538,7 +538,7 @@ class LoaddataTests(TestCase):
         Activity.objects.filter(program=live, slug=RAURA).update(text="Edited before the freeze.")
         frozen = services.freeze_snapshot(Program.objects.get(pk=live.pk), archived_on=datetime.date(2026, 11, 1),
                                           user=publisher)
-        exported = write_fixture(services.export_snapshot(frozen))
+        exported = write_fixture(snapshots.export_snapshot(frozen))
         before = database_state()
         call_command("loaddata", str(exported), verbosity=0)
         self.assertEqual(database_state(), before, "nothing changed, nothing refused")

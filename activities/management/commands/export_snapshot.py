@@ -3,7 +3,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from activities.services import SnapshotError, export_snapshot, find_program
+from activities.models import LIVE
+from activities.snapshots import SnapshotError, export_snapshot, find_program
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, program, date, path, **options):
         try:
-            archived_on = None if date == "live" else datetime.date.fromisoformat(date)
+            archived_on = None if date == LIVE else datetime.date.fromisoformat(date)
         except ValueError as error:
             raise CommandError(f"--date {date!r} is not a date (YYYY-MM-DD) or 'live'.") from error
         try:

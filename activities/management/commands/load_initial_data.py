@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from activities.models import Program
-from activities.services import SnapshotError, load_snapshot
+from activities.snapshots import SnapshotError, load_snapshot
 
 
 class Command(BaseCommand):

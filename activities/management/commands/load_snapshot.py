@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from activities.services import SnapshotError, load_snapshot
+from activities.snapshots import SnapshotError, load_snapshot
 
 
 class Command(BaseCommand):

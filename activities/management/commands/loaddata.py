@@ -2,8 +2,8 @@ from django.core.management.base import CommandError
 from django.core.management.commands import loaddata
 from django.core.serializers.base import DeserializationError
 
-from activities.services import unstorable
 from activities.snapshot_rules import SnapshotChangeRefused
+from activities.snapshots import unstorable
 from coop_site.text import stored_link_problems
 
 NOTHING_LOADED = "\nNothing was loaded; the database is as it was."

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from activities.models import BLOCK_TYPES
-from activities.services import SnapshotError, find_program, freeze_snapshot
+from activities.services import freeze_snapshot
+from activities.snapshots import SnapshotError, find_program
 
 
 class Command(BaseCommand):
