@@ -76,3 +76,13 @@ def staff_user(name, *groups):
     user = get_user_model().objects.create_user(name, f"{name}@example.gov", "a long passphrase", is_staff=True)
     user.groups.set(Group.objects.filter(name__in=groups))
     return user
+
+
+def later(**delta):
+    """Pretend the clock is ``delta`` ahead."""
+    import datetime
+    from unittest import mock
+
+    from django.utils import timezone
+
+    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + datetime.timedelta(**delta))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from activities import services
 from activities.models import Activity, Heading, Program, RichText
 from activities.selectors import page_blocks
-from tests.activities.test_publishing import LITTER, RAURA, staff_user
+from tests.content import LITTER, RAURA, staff_user
 from tests.forms import admin_action, admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
 

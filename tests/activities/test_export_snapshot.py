@@ -9,7 +9,7 @@ from django.test import TestCase
 from activities import services
 from activities.models import Activity, Program, RichText, Theme
 from partners.models import Agreement, Contact, Partner
-from tests.activities.test_publishing import staff_user
+from tests.content import staff_user
 from tests.html import PERU_PAGE, SNAPSHOT
 
 

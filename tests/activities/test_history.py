@@ -9,8 +9,7 @@ from django.urls import reverse
 from activities import services
 from activities.models import BLOCK_TYPES, Activity, Program, Theme
 from coop_site.revisions import moment
-from tests.activities.test_publishing import LITTER, staff_user
-from tests.content import load_peru_as_live_version
+from tests.content import LITTER, load_peru_as_live_version, staff_user
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
 

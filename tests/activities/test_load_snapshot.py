@@ -12,8 +12,7 @@ from django.test import TestCase
 from activities import services, snapshots
 from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme
 from partners.models import Agreement, Contact, Partner
-from tests.activities.test_publishing import RAURA, staff_user
-from tests.content import dated
+from tests.content import RAURA, dated, staff_user
 from tests.html import PERU_PAGE, SNAPSHOT, Page
 
 ARCHIVE = "/archive/2021-01-19" + PERU_PAGE

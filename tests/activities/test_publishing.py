@@ -1,9 +1,6 @@
 import datetime
-from unittest import mock
 
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -12,23 +9,17 @@ from django.utils import timezone
 
 from activities.models import Activity, Program, Theme
 from partners.models import Partner
-from tests.content import load_peru_as_live_version, past_activities, past_activities_place
+from tests.content import (
+    LITTER,
+    RAURA,
+    later,
+    load_peru_as_live_version,
+    past_activities,
+    past_activities_place,
+    staff_user,
+)
 from tests.forms import admin_action, admin_form_data, confirm
 from tests.html import PERU_PAGE
-
-RAURA = "peru-2020-03-raura-mine-inspections-webinar"
-LITTER = "peru-2016-09-marine-litter-pilot"
-
-
-def staff_user(name, *groups):
-    user = get_user_model().objects.create_user(name, f"{name}@example.gov", "a long passphrase", is_staff=True)
-    user.groups.set(Group.objects.filter(name__in=groups))
-    return user
-
-
-def later(**delta):
-    """Pretend the clock is ``delta`` ahead."""
-    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + datetime.timedelta(**delta))
 
 
 class SchedulingTests(TestCase):

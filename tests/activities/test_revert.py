@@ -14,8 +14,7 @@ from activities import services
 from activities.models import Activity, Program, RichText, Theme
 from coop_site.revisions import moment
 from coop_site.text import words_of_html
-from tests.activities.test_publishing import LITTER, staff_user
-from tests.content import load_peru_as_live_version
+from tests.content import LITTER, load_peru_as_live_version, staff_user
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, Page
 

@@ -13,7 +13,7 @@ from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText,
 from activities.snapshot_rules import SnapshotChangeRefused
 from partners.models import Agreement, Contact, Partner
 from tests.activities.test_load_snapshot import database_state, load, write_fixture
-from tests.activities.test_publishing import LITTER, RAURA, staff_user
+from tests.content import LITTER, RAURA, staff_user
 from tests.forms import admin_action, confirm
 from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT, Page
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from contact.models import ContactSender, Message
 from coop_site import cache_versions
-from tests.activities.test_publishing import later, staff_user
+from tests.content import later, staff_user
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT, Page
 

@@ -15,8 +15,7 @@ from django.test import TestCase, override_settings
 from activities import services
 from activities.models import Activity, Program, RichText
 from coop_site.freezing import FreezeError, check_links
-from tests.activities.test_publishing import staff_user
-from tests.content import past_activities
+from tests.content import past_activities, staff_user
 from tests.html import PERU_PAGE, SNAPSHOT
 
 NOTICE = "This is not the current EPA website."

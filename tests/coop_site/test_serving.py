@@ -35,9 +35,8 @@ from coop_site.logging import JsonFormatter
 from coop_site.models import ContentVersion
 from coop_site.page_cache import pages_in_memory
 from partners.models import Partner
-from tests.activities.test_publishing import LITTER, RAURA, later, staff_user
 from tests.contact.test_contact import VALID
-from tests.content import load_peru_as_live_version
+from tests.content import LITTER, RAURA, later, load_peru_as_live_version, staff_user
 from tests.forms import admin_form_data
 from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT
 

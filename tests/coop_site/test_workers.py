@@ -14,9 +14,8 @@ import threading
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from tests.activities.test_publishing import LITTER, RAURA
 from tests.contact.test_contact import VALID
-from tests.content import dated
+from tests.content import LITTER, RAURA, dated
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
 from tests.serving import Browser, Site, fixture_file, form_error
