@@ -1,7 +1,7 @@
 from django.urls import path
 
-from coop_site.middleware import reads_query
-from coop_site.page_cache import etag_only
+from core.middleware import reads_query
+from core.page_cache import etag_only
 
 from . import views
 from .feeds import ActivityFeed

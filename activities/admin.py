@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from coop_site.admin_mixins import (
+from core.admin_mixins import (
     PROVENANCE_FIELDSET,
     PUBLICATION_FIELDSET,
     ContentAdmin,
@@ -17,9 +17,9 @@ from coop_site.admin_mixins import (
     PublishableInline,
     RevisedInline,
 )
-from coop_site.dates import month_year
-from coop_site.publishing import publish_permission
-from coop_site.text import RichTextField, render_html
+from core.dates import month_year
+from core.publishing import publish_permission
+from core.text import RichTextField, render_html
 
 from . import selectors, services, snapshot_rules, snapshots
 from .forms import VersionCompareForm, version_order
@@ -62,6 +62,11 @@ class SnapshotReadOnly:
     def in_snapshot(self, obj):
         program = obj if isinstance(obj, Program) else getattr(obj, "program", None)
         return program is not None and program.is_snapshot
+
+    def read_only_because(self, obj):
+        if self.in_snapshot(obj):
+            return "it is part of a snapshot, which is read-only"
+        return super().read_only_because(obj)
 
     @admin.display(description="snapshot")
     def snapshot_note(self, obj):

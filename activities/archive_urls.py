@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from coop_site.middleware import reads_query
+from core.middleware import reads_query
 
 from . import views
 from .converters import IsoDateConverter

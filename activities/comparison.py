@@ -12,8 +12,8 @@ import difflib
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from coop_site.dates import month_year
-from coop_site.text import ADDED, CHANGED, REMOVED, SAME, Words, compare_words, list_items, words_of_html
+from core.dates import month_year
+from core.text import ADDED, CHANGED, REMOVED, SAME, Words, compare_words, list_items, words_of_html
 
 from .models import Activity, AgreementList, Heading, ItemList, LinkList, PageContact, PartnerList, RichText
 

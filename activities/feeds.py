@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from coop_site.dates import month_year
-from coop_site.text import words_of_html
+from core.dates import month_year
+from core.text import words_of_html
 
 from .listing import Listing
 

@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 
-from coop_site.forms import SubmitButton
+from core.forms import SubmitButton
 
 from . import selectors
 from .models import LIVE

@@ -21,8 +21,8 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
-from coop_site import page_cache
-from coop_site.forms import SubmitButton
+from core import page_cache
+from core.forms import SubmitButton
 from partners.models import Partner
 
 from .models import Activity, Program, Theme

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
-from coop_site.publishing import (
+from core.publishing import (
     Provenanced,
     Publishable,
     PublishableQuerySet,
@@ -19,7 +19,7 @@ from coop_site.publishing import (
     Status,
     public_condition,
 )
-from coop_site.text import RichTextField, clean_html, words_of_html
+from core.text import RichTextField, clean_html, words_of_html
 
 from . import snapshot_rules
 
@@ -165,6 +165,12 @@ class Program(Revised, Publishable, Provenanced):
         """A dated, read-only version of the page; else its live version."""
         return self.archived_on is not None
 
+    def change_refusal(self, what):
+        # An archive's content and publication are part of what it records.
+        if self.is_snapshot:
+            return snapshot_rules.refusal(what, snapshot_rules.Snapshot.of(self))
+        return super().change_refusal(what)
+
     @property
     def version_name(self):
         """Which version this is, in addresses and short names: its date, "2021-01-19", or "live"."""
@@ -236,6 +242,9 @@ class Block(Revised, Provenanced, PluginBase):
     def shown_within(self):
         """What must be public too for this block to be seen, and what it is to it."""
         return [("page", self.program)]
+
+    def change_refusal(self, what):
+        return self.program.change_refusal(what)
 
 
 class Heading(Block):

@@ -21,7 +21,7 @@ from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpRespo
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from coop_site.text import text_of_html, words_of_html
+from core.text import text_of_html, words_of_html
 from partners.models import Partner
 
 from . import selectors

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from coop_site import text
-from coop_site.dates import month_year
+from core import text
+from core.dates import month_year
 
 from .models import Activity, Heading
 

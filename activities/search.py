@@ -51,7 +51,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from coop_site.text import words_of_html
+from core.text import words_of_html
 from partners.models import Agreement, Partner
 
 from .models import Activity, Heading, ItemList, LinkList, Program, RichText
@@ -107,7 +107,7 @@ def page_text():
 
 
 class WordsOfHtml(Func):
-    """Rich text's words in SQL (coop_site.text.words_of_html): its tags taken out."""
+    """Rich text's words in SQL (core.text.words_of_html): its tags taken out."""
 
     output_field = TextField()
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
-from coop_site import page_cache
-from coop_site.publishing import public_condition
-from coop_site.text import partner_slugs, summary, words_of_html
+from core import page_cache
+from core.publishing import public_condition
+from core.text import partner_slugs, summary, words_of_html
 from partners.models import Partner
 
 from .comparison import compare_pages

@@ -1,118 +1,18 @@
-"""Writes shared by the admin and the management commands: publication,
-revert, and the snapshots made, started from and deleted in the admin (a
-snapshot's fixture is loaded and exported by snapshots.py)."""
+"""Writes shared by the admin and the management commands: the snapshots
+made, started from and deleted in the admin (a snapshot's fixture is loaded
+and exported by snapshots.py). Publication and revert, which every content
+model shares, are core.services'; a snapshot refuses them through its
+models' ``change_refusal``."""
 
-from dataclasses import dataclass, field
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
-from django.utils import timezone
-
-from coop_site.publishing import Status, publish_permission
-from coop_site.revisions import author, check_revision, compare, moment, revertable_fields
+from core.publishing import Status, publish_permission
 
 from . import snapshot_rules
 from .models import BLOCK_TYPES, Activity, Program
-from .snapshot_rules import Snapshot
 from .snapshots import SnapshotError, is_publisher, link_new_records
-
-
-def publish(item, *, user, publish_at=None, revision=None):
-    """Publish ``item`` now, or schedule it to appear at ``publish_at``.
-    ``revision``: the one the caller read, if it read the item earlier (a
-    list): the item is left as it is if it changed since (EditConflict)."""
-    if publish_at is not None and publish_at <= timezone.now():
-        raise ValidationError("A scheduled publication time must be in the future.")
-    message = f"Scheduled for {timezone.localtime(publish_at):%Y-%m-%d %H:%M %Z}." if publish_at else "Published."
-    return _set_publication(item, user=user, status=Status.PUBLISHED, publish_at=publish_at, message=message,
-                            revision=revision)
-
-
-def unpublish(item, *, user, revision=None):
-    """Take ``item`` off the public site (back to draft); ``revision`` as for publish()."""
-    return _set_publication(item, user=user, status=Status.DRAFT, publish_at=None, message="Unpublished.",
-                            revision=revision)
-
-
-def _set_publication(item, *, user, status, publish_at, message, revision):
-    model = type(item)
-    if not user.has_perm(publish_permission(model)):
-        raise PermissionDenied(f"You may not publish, unpublish or schedule {model._meta.verbose_name_plural}.")
-    page = item if model is Program else getattr(item, "program", None)
-    if page is not None and page.is_snapshot:
-        # An archive's publication is part of what it records.
-        raise ValidationError(snapshot_rules.refusal(
-            f"change the publication of “{item}”", Snapshot.of(page)
-        ))
-    with transaction.atomic():
-        item = model._default_manager.select_for_update().get(pk=item.pk)
-        if revision is not None:
-            check_revision(item, revision)
-        item.status, item.publish_at = status, publish_at
-        item.full_clean()
-        item._history_user, item._change_reason = user, message
-        item.save(update_fields=["status", "publish_at"])
-        LogEntry.objects.log_actions(user.pk, [item], CHANGE, change_message=message)
-    return item
-
-
-def revert(item, version, *, user, revision):
-    """Restore ``item``'s content as ``version`` (one of its history entries)
-    holds it: its content fields and the many-to-many links its history keeps.
-    Its publication (status, publication time) is left as it is: only
-    publish, unpublish and schedule change it; nor does a page change which
-    page and date it is. Refused if ``item`` changed after ``revision`` was
-    read (EditConflict), or if nothing would change."""
-    model = type(item)
-    if not user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"):
-        raise PermissionDenied(f"You may not change {model._meta.verbose_name_plural}.")
-    page = item if model is Program else getattr(item, "program", None)
-    if page is not None and page.is_snapshot:
-        raise ValidationError(snapshot_rules.refusal(f"revert “{item}”", Snapshot.of(page)))
-    with transaction.atomic():
-        item = model._default_manager.select_for_update().get(pk=item.pk)
-        check_revision(item, revision)
-        changes = compare(item, version, revertable_fields(model))
-        if not changes:
-            raise ValidationError("This version's content is the same as now: there is nothing to revert.")
-        links = {}
-        for change in changes:
-            model_field = model._meta.get_field(change.name)
-            if model_field.many_to_many:
-                # Only what still exists: a theme deleted since cannot be linked again.
-                links[change.name] = model_field.related_model._default_manager.filter(pk__in=change.new)
-            else:
-                setattr(item, model_field.attname, change.new)
-        item.full_clean()
-        reason = f"Reverted to the version of {moment(version.history_date)}, saved by {author(version)}."
-        item._history_user, item._change_reason = user, reason
-        item.save()
-        for name, related in links.items():
-            getattr(item, name).set(related)
-        LogEntry.objects.log_actions(user.pk, [item], CHANGE, change_message=reason)
-    return item
-
-
-@dataclass
-class BulkReport:
-    """What a bulk action did: each item on its own, so one failure undoes nothing else."""
-
-    done: list = field(default_factory=list)
-    failed: list = field(default_factory=list)  # (item, reason)
-
-
-def for_each(items, change, **kwargs):
-    """Apply ``change`` (publish or unpublish) to each item in its own transaction."""
-    report = BulkReport()
-    for item in items:
-        try:
-            report.done.append(change(item, **kwargs))
-        except ValidationError as error:
-            report.failed.append((item, " ".join(error.messages)))
-        except (PermissionDenied, DatabaseError) as error:
-            report.failed.append((item, str(error)))
-    return report
 
 
 def freeze_snapshot(program, *, archived_on, user=None):

@@ -16,8 +16,8 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 
-from coop_site.publishing import publish_permission
-from coop_site.text import partner_slugs
+from core.publishing import publish_permission
+from core.text import partner_slugs
 from partners.models import Partner
 
 from . import selectors, snapshot_rules

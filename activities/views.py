@@ -7,8 +7,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
 
-from coop_site.publishing import PreviewMixin
-from coop_site.text import summary, words_of_html
+from core.publishing import PreviewMixin
+from core.text import summary, words_of_html
 
 from . import open_data, selectors
 from .forms import SearchForm, VersionCompareForm

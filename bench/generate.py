@@ -11,7 +11,7 @@ django.setup()
 
 from activities import services  # noqa: E402
 from activities.models import Activity, Program, Theme  # noqa: E402
-from coop_site.publishing import Status  # noqa: E402
+from core.publishing import Status  # noqa: E402
 from tests.content import past_activities  # noqa: E402
 
 count = int(sys.argv[1])

@@ -3,7 +3,7 @@ from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from coop_site.forms import SubmitButton
+from core.forms import SubmitButton
 
 from .models import Message
 

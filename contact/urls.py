@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from coop_site.middleware import reads_query
+from core.middleware import reads_query
 
 from .views import ContactView
 

@@ -6,7 +6,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView
 
-from coop_site.templatetags.durations import in_words
+from core.templatetags.durations import in_words
 
 from . import services
 from .forms import ContactForm

@@ -6,9 +6,9 @@ from django.views.generic import RedirectView, TemplateView
 
 from activities.open_data import catalog
 from activities.views import ProgramIndexView, SearchView
+from core.middleware import reads_query
+from core.page_cache import etag_only
 
-from .middleware import reads_query
-from .page_cache import etag_only
 from .sitemaps import SITEMAPS
 
 FAVICON = "uswds/img/favicons/favicon.ico"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from activities.admin import UsedBySnapshotsAdmin
-from coop_site.admin_mixins import PROVENANCE_FIELDSET, PUBLICATION_FIELDSET, ContentAdmin, PublishableAdmin
+from core.admin_mixins import PROVENANCE_FIELDSET, PUBLICATION_FIELDSET, ContentAdmin, PublishableAdmin
 
 from .models import Agreement, Contact, Partner
 

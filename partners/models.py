@@ -2,8 +2,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from coop_site.publishing import Provenanced, Publishable, PublishableSlugQuerySet, Revised, SlugQuerySet
-from coop_site.text import validate_address
+from core.publishing import Provenanced, Publishable, PublishableSlugQuerySet, Revised, SlugQuerySet
+from core.text import validate_address
 
 
 class Partner(Revised, Publishable, Provenanced):

@@ -1,7 +1,7 @@
 from django.views.generic import DetailView, ListView
 
 from activities import selectors
-from coop_site.publishing import PreviewMixin
+from core.publishing import PreviewMixin
 
 from .models import Agreement, Partner
 

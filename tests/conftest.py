@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
-from coop_site.page_cache import pages_in_memory
+from core.page_cache import pages_in_memory
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import coop_site.text
+import core.text
 
 
 class Migration(migrations.Migration):
@@ -622,31 +622,31 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='historicalitemlist',
             name='items',
-            field=models.TextField(help_text='A bulleted or numbered list. Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
+            field=models.TextField(help_text='A bulleted or numbered list. Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[core.text.validate_rich_text]),
         ),
         migrations.AlterField(
             model_name='historicallinklist',
             name='links',
-            field=models.TextField(blank=True, help_text='A bulleted list of links: to other pages (/path/ or https://…) or to #anchors of this one. Words without a link, for a link whose target was lost, are printed as words.', validators=[coop_site.text.validate_rich_text]),
+            field=models.TextField(blank=True, help_text='A bulleted list of links: to other pages (/path/ or https://…) or to #anchors of this one. Words without a link, for a link whose target was lost, are printed as words.', validators=[core.text.validate_rich_text]),
         ),
         migrations.AlterField(
             model_name='historicalrichtext',
             name='text',
-            field=models.TextField(blank=True, help_text='Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
+            field=models.TextField(blank=True, help_text='Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[core.text.validate_rich_text]),
         ),
         migrations.AlterField(
             model_name='itemlist',
             name='items',
-            field=models.TextField(help_text='A bulleted or numbered list. Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
+            field=models.TextField(help_text='A bulleted or numbered list. Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[core.text.validate_rich_text]),
         ),
         migrations.AlterField(
             model_name='linklist',
             name='links',
-            field=models.TextField(blank=True, help_text='A bulleted list of links: to other pages (/path/ or https://…) or to #anchors of this one. Words without a link, for a link whose target was lost, are printed as words.', validators=[coop_site.text.validate_rich_text]),
+            field=models.TextField(blank=True, help_text='A bulleted list of links: to other pages (/path/ or https://…) or to #anchors of this one. Words without a link, for a link whose target was lost, are printed as words.', validators=[core.text.validate_rich_text]),
         ),
         migrations.AlterField(
             model_name='richtext',
             name='text',
-            field=models.TextField(blank=True, help_text='Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[coop_site.text.validate_rich_text]),
+            field=models.TextField(blank=True, help_text='Links: partner:slug for a partner (its address, kept current), https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another language (es).', validators=[core.text.validate_rich_text]),
         ),
     ]

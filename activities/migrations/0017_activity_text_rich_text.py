@@ -18,7 +18,7 @@ import importlib
 
 from django.db import migrations, models
 
-import coop_site.text
+import core.text
 
 # The converter that made the page texts rich text: the same markup, the same HTML.
 rich_text = importlib.import_module("activities.migrations.0014_sections_to_blocks").rich_text
@@ -109,7 +109,7 @@ def text_field():
         "https://… for another site, /path/ or #anchor on this site, mailto:… for an e-mail address; links that "
         "leave the site get the Exit disclaimer link by themselves. The language button marks a phrase in another "
         "language (es).",
-        validators=[coop_site.text.validate_rich_text],
+        validators=[core.text.validate_rich_text],
     )
 
 

@@ -1,11 +1,12 @@
-"""The content version's row; coop_site.cache_versions puts the triggers on the
-content tables after each migrate."""
+"""The content version's row; core.cache_versions (coop_site's, when this was
+made) puts the triggers on the content tables after each migrate. The core
+app took the model over in its migration 0001."""
 
 from django.db import migrations, models
 
 
 def drop_triggers(apps, schema_editor):
-    from coop_site.cache_versions import drop_triggers
+    from core.cache_versions import drop_triggers
 
     drop_triggers(schema_editor.connection.alias)
 

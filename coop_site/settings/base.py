@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "content_editor",
     "django_prose_editor",
     "axes",
+    # What the apps share; it imports none of them (they come after it).
+    "core",
     "coop_site.apps.CoopSiteConfig",
     "partners",
     "activities",
@@ -58,7 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Stores anonymous visitors' pages; must come first.
-    "coop_site.middleware.UpdatePublicCacheMiddleware",
+    "core.middleware.UpdatePublicCacheMiddleware",
     # The visitor's address from X-Forwarded-For, when a trusted proxy sends it.
     "coop_site.middleware.ClientAddressMiddleware",
     # Headers on every response, redirects and error pages included: these
@@ -73,13 +75,13 @@ MIDDLEWARE = [
     # Static files, compressed ahead of time, with their own ETags.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages gzipped for browsers that take it (stored so in the page cache).
-    "coop_site.middleware.CompressedPagesMiddleware",
+    "core.middleware.CompressedPagesMiddleware",
     # ETag on every page (of its uncompressed body); a matching If-None-Match is answered 304.
     "django.middleware.http.ConditionalGetMiddleware",
     # Parameters a page's view does not read are redirected away: one cache entry a page.
-    "coop_site.middleware.UnreadParametersMiddleware",
+    "core.middleware.UnreadParametersMiddleware",
     # Answers anonymous visitors from the page cache, before any session work.
-    "coop_site.middleware.FetchPublicCacheMiddleware",
+    "core.middleware.FetchPublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,7 +127,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Anonymous pages are cached in Redis when REDIS_URL is set (shared by every
 # host), else in each process's memory, under the content version that the
-# database holds; see coop_site/page_cache.py and coop_site/cache_versions.py.
+# database holds; see core/page_cache.py and core/cache_versions.py.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_MIDDLEWARE_SECONDS = int(os.environ.get("CACHE_PAGE_SECONDS", "600"))
 CACHES = {
@@ -141,14 +143,18 @@ CACHES = {
     ),
     # Pages and fragments, under the content version, kept in "default".
     "pages": {
-        "BACKEND": "coop_site.page_cache.PageCache",
+        "BACKEND": "core.page_cache.PageCache",
         "LOCATION": "default",
-        "KEY_FUNCTION": "coop_site.page_cache.versioned_key",
+        "KEY_FUNCTION": "core.page_cache.versioned_key",
         "TIMEOUT": CACHE_MIDDLEWARE_SECONDS,
     },
 }
 CACHE_MIDDLEWARE_ALIAS = "pages"
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
+# The apps whose tables are shown on pages: every write to them moves the
+# content version on (core.cache_versions). Not contact: visitors' messages
+# are not shown on pages.
+CONTENT_APPS = ["activities", "partners"]
 
 ROOT_URLCONF = "coop_site.urls"
 WSGI_APPLICATION = "coop_site.wsgi.application"
@@ -281,6 +287,8 @@ DATA_CONTACT_EMAIL = os.environ.get("DJANGO_DATA_CONTACT_EMAIL") or next(iter(MA
 
 # Links to these domains stay on the EPA web and get no "Exit" disclaimer.
 SITE_OWN_DOMAINS = ["epa.gov"]
+# The model whose records rich text's "partner:<slug>" links name (core.text).
+PARTNER_LINK_MODEL = "partners.Partner"
 # Feed and entry ids are tag URIs (RFC 4151) under this authority and date, the
 # same on every host and address the site is served at.
 FEED_TAG_AUTHORITY = "epa.gov,2021"

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import coop_site.text
+import core.text
 
 
 class Migration(migrations.Migration):
@@ -15,21 +15,21 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='agreement',
             name='url',
-            field=models.URLField(blank=True, validators=[coop_site.text.validate_address], verbose_name='web address'),
+            field=models.URLField(blank=True, validators=[core.text.validate_address], verbose_name='web address'),
         ),
         migrations.AlterField(
             model_name='historicalagreement',
             name='url',
-            field=models.URLField(blank=True, validators=[coop_site.text.validate_address], verbose_name='web address'),
+            field=models.URLField(blank=True, validators=[core.text.validate_address], verbose_name='web address'),
         ),
         migrations.AlterField(
             model_name='historicalpartner',
             name='url',
-            field=models.URLField(blank=True, validators=[coop_site.text.validate_address], verbose_name='web address'),
+            field=models.URLField(blank=True, validators=[core.text.validate_address], verbose_name='web address'),
         ),
         migrations.AlterField(
             model_name='partner',
             name='url',
-            field=models.URLField(blank=True, validators=[coop_site.text.validate_address], verbose_name='web address'),
+            field=models.URLField(blank=True, validators=[core.text.validate_address], verbose_name='web address'),
         ),
     ]

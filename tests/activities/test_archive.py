@@ -14,6 +14,7 @@ from django.utils import timezone
 from activities import services
 from activities.models import Activity, Heading, Program, RichText
 from activities.selectors import page_blocks
+from core.services import for_each, publish, unpublish
 from tests.content import LITTER, RAURA, staff_user
 from tests.forms import admin_action, admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
@@ -51,7 +52,7 @@ class VersionsTestCase(TestCase):
         Program.objects.filter(pk=live.pk).update(**changes)
         if opening is not None:
             rewrite_opening(live, opening)
-        return services.publish(live, user=self.publisher)
+        return publish(live, user=self.publisher)
 
     def live_activity(self, slug):
         return Activity.objects.get(slug=slug, program__archived_on=None)
@@ -295,7 +296,7 @@ class SnapshotAdminTests(VersionsTestCase):
                     self.assertEqual(self.client.post(self.change_url(obj), {"title": "Changed"}).status_code, 403)
         self.assertEqual(Program.objects.get().title, "EPA Collaboration with Peru")
         # Its publication is part of what it records, too.
-        refused = services.for_each([self.snapshot, activity], services.unpublish, user=self.publisher)
+        refused = for_each([self.snapshot, activity], unpublish, user=self.publisher)
         self.assertEqual(len(refused.failed), 2)
         self.assertIn("the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only", refused.failed[1][1])
         self.assertTrue(Program.objects.get().is_published)
@@ -534,7 +535,7 @@ class CompareTests(VersionsTestCase):
                 self.assertNotContains(response, "comparison__summary")
 
     def test_an_unpublished_version_is_not_offered_to_the_public(self):
-        services.unpublish(Program.objects.get(archived_on=None), user=self.publisher)
+        unpublish(Program.objects.get(archived_on=None), user=self.publisher)
         response = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
         self.assertContains(response, "This page has no version “live”")
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from activities import services, snapshots
 from activities.admin import ActivityAdmin
 from activities.models import Activity, Heading, Program, RichText, Theme
+from core.services import unpublish
 from partners.models import Partner
 from tests.content import LITTER, RAURA, load_peru_as_live_version, staff_user
 from tests.forms import admin_action, admin_form_data, confirm
@@ -95,7 +96,7 @@ class RevisionTests(TestCase):
         self.assertEqual(activity.history.latest("history_date").revision, start + 1)
         Activity.objects.filter(pk=activity.pk).update(title="Changed by an update")
         self.assertEqual(Activity.objects.get(pk=activity.pk).revision, start + 2)
-        services.unpublish(Activity.objects.get(pk=activity.pk), user=self.publisher)
+        unpublish(Activity.objects.get(pk=activity.pk), user=self.publisher)
         self.assertEqual(Activity.objects.get(pk=activity.pk).revision, start + 3)
 
     def test_a_publishing_service_refuses_a_revision_that_moved_on(self):
@@ -103,9 +104,9 @@ class RevisionTests(TestCase):
         read = activity.revision
         Activity.objects.filter(pk=activity.pk).update(text="Changed meanwhile.")
         with self.assertRaisesMessage(ValidationError, "after you read it"):
-            services.unpublish(activity, user=self.publisher, revision=read)
+            unpublish(activity, user=self.publisher, revision=read)
         self.assertEqual(Activity.objects.get(pk=activity.pk).status, "published")
-        services.unpublish(activity, user=self.publisher, revision=read + 1)
+        unpublish(activity, user=self.publisher, revision=read + 1)
         self.assertEqual(Activity.objects.get(pk=activity.pk).status, "draft")
 
     def test_snapshot_fixtures_do_not_carry_revisions(self):

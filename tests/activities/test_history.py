@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import BLOCK_TYPES, Activity, Program, Theme
-from coop_site.revisions import moment
+from core.revisions import moment
+from core.services import publish
 from tests.content import LITTER, load_peru_as_live_version, staff_user
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT
@@ -77,7 +78,7 @@ class HistoryTests(TestCase):
 
     def test_publishing_is_recorded_with_the_publisher(self):
         Activity.objects.filter(pk=self.activity.pk).update(status="draft")
-        services.publish(Activity.objects.get(pk=self.activity.pk), user=self.publisher)
+        publish(Activity.objects.get(pk=self.activity.pk), user=self.publisher)
         latest = self.activity.history.latest("history_date")
         self.assertEqual((latest.history_user, latest.history_change_reason, latest.status),
                          (self.publisher, "Published.", "published"))

@@ -11,6 +11,7 @@ from django.test import TestCase
 
 from activities import services, snapshots
 from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme
+from core.services import publish
 from partners.models import Agreement, Contact, Partner
 from tests.content import RAURA, dated, staff_user
 from tests.html import PERU_PAGE, SNAPSHOT, Page
@@ -533,7 +534,7 @@ class LoaddataTests(TestCase):
     def test_a_frozen_or_replaced_snapshot_loads_again_unchanged(self):
         publisher = staff_user("publisher", "Publishers")
         live = services.start_live_version(Program.objects.get(), user=publisher)
-        services.publish(live, user=publisher)
+        publish(live, user=publisher)
         Activity.objects.filter(program=live, slug=RAURA).update(text="Edited before the freeze.")
         frozen = services.freeze_snapshot(Program.objects.get(pk=live.pk), archived_on=datetime.date(2026, 11, 1),
                                           user=publisher)

@@ -20,7 +20,7 @@ from activities.models import (
     Theme,
     TopOfPage,
 )
-from coop_site.text import leaves_site
+from core.text import leaves_site
 from partners.models import Contact, Partner
 from tests.content import load_peru_as_live_version
 from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import Activity, Program, RichText, Theme
-from coop_site.revisions import moment
-from coop_site.text import words_of_html
+from core.revisions import moment
+from core.services import publish, revert, unpublish
+from core.text import words_of_html
 from tests.content import LITTER, load_peru_as_live_version, staff_user
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, Page
@@ -56,9 +57,9 @@ class RevertTests(TestCase):
         return " ".join(str(message) for message in get_messages(response.wsgi_request))
 
     def test_an_editor_s_revert_leaves_a_published_page_published(self):
-        services.unpublish(self.program, user=self.publisher)
+        unpublish(self.program, user=self.publisher)
         draft_version = self.program.history.latest("history_date")
-        services.publish(self.program, user=self.publisher)
+        publish(self.program, user=self.publisher)
         self.edit_title(self.editor, "A title to be undone")
         said = self.revert(self.editor, self.program, draft_version)
         self.assertIn("Its publication is left as it is: published.", said)
@@ -68,10 +69,10 @@ class RevertTests(TestCase):
         self.assertEqual(Page(self.client.get(PERU_PAGE).content.decode()).headings[0], ("h1", ORIGINAL_TITLE))
 
     def test_a_publisher_s_revert_of_the_title_does_not_unpublish(self):
-        services.unpublish(self.program, user=self.publisher)
+        unpublish(self.program, user=self.publisher)
         self.edit_title(self.publisher, "A draft title")
         draft_version = self.program.history.latest("history_date")
-        services.publish(self.program, user=self.publisher)
+        publish(self.program, user=self.publisher)
         self.edit_title(self.publisher, "A published title")
         self.revert(self.publisher, self.program, draft_version)
         program = Program.objects.get()
@@ -79,7 +80,7 @@ class RevertTests(TestCase):
 
     def test_an_editor_s_revert_leaves_a_draft_a_draft(self):
         published_version = self.program.history.earliest("history_date")
-        services.unpublish(self.program, user=self.publisher)
+        unpublish(self.program, user=self.publisher)
         self.edit_title(self.editor, "A draft title")
         self.revert(self.editor, self.program, published_version)
         program = Program.objects.get()
@@ -196,7 +197,7 @@ class BlockRevertTests(TestCase):
         block.text, block._history_user = "A rewrite to be undone.", self.editor
         block.save()
         self.assertContains(self.client.get(PERU_PAGE), "A rewrite to be undone.")
-        reverted = services.revert(block, first, user=self.editor, revision=block.revision)
+        reverted = revert(block, first, user=self.editor, revision=block.revision)
         self.assertTrue(words_of_html(reverted.text).startswith(OPENING_START))
         self.assertContains(self.client.get(PERU_PAGE), OPENING_START)
         latest = block.history.latest("history_date")
@@ -208,8 +209,8 @@ class BlockRevertTests(TestCase):
         block = self.opening_text(snapshot)
         first = block.history.earliest("history_date")
         with self.assertRaisesMessage(ValidationError, "is read-only"):
-            services.revert(block, first, user=self.editor, revision=block.revision)
+            revert(block, first, user=self.editor, revision=block.revision)
         live = self.opening_text(Program.objects.get(archived_on=None))
         with self.assertRaisesMessage(PermissionDenied, "You may not change texts."):
-            services.revert(live, live.history.earliest("history_date"), user=staff_user("viewer"),
+            revert(live, live.history.earliest("history_date"), user=staff_user("viewer"),
                             revision=live.revision)

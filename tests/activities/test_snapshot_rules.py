@@ -11,6 +11,7 @@ from django.urls import reverse
 from activities import selectors, services, snapshot_rules
 from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme, TopOfPage
 from activities.snapshot_rules import SnapshotChangeRefused
+from core.services import publish
 from partners.models import Agreement, Contact, Partner
 from tests.activities.test_load_snapshot import database_state, load, write_fixture
 from tests.content import LITTER, RAURA, staff_user
@@ -233,7 +234,7 @@ class LinkTests(SnapshotRulesTestCase):
     def test_a_partner_a_snapshot_lists_cannot_be_deleted(self):
         listed = Partner.objects.create(slug="sunass", name="SUNASS", status="published")
         self.live.partners.add(listed)
-        services.publish(self.live, user=self.publisher)
+        publish(self.live, user=self.publisher)
         services.freeze_snapshot(Program.objects.get(pk=self.live.pk), archived_on=datetime.date(2026, 11, 25))
         self.live.partners.remove(listed)
         with self.assertRaisesMessage(SnapshotChangeRefused, "“EPA Collaboration with Peru” of 2026-11-25 is read-only"):
@@ -254,7 +255,7 @@ class LinkTests(SnapshotRulesTestCase):
 class AllowedTests(SnapshotRulesTestCase):
     def test_services_write_inside_their_allowance_only(self):
         later = services.freeze_snapshot(
-            Program.objects.get(pk=services.publish(self.live, user=self.publisher).pk),
+            Program.objects.get(pk=publish(self.live, user=self.publisher).pk),
             archived_on=datetime.date(2026, 11, 25), user=self.publisher,
         )
         self.assertEqual(later.activities.count(), 17)
@@ -268,7 +269,7 @@ class AllowedTests(SnapshotRulesTestCase):
             later.activities.update(text="Changed again.")
 
     def test_a_freeze_copies_every_block_in_order_and_prints_the_same_words(self):
-        services.publish(self.live, user=self.publisher)
+        publish(self.live, user=self.publisher)
         live = Program.objects.get(pk=self.live.pk)
         # Blocks added and moved on the live version: the copy keeps the live order, not the snapshot's.
         RichText.objects.create(program=live, ordering=55, text="A paragraph added under the Activities heading.")

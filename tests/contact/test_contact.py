@@ -11,7 +11,7 @@ from django.test import Client, TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
 
 from contact.models import ContactSender, Message
-from coop_site import cache_versions
+from core import cache_versions
 from tests.content import later, staff_user
 from tests.forms import admin_form_data
 from tests.html import PERU_PAGE, SNAPSHOT, Page

@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 
-from coop_site.templatetags.durations import in_words
+from core.templatetags.durations import in_words
 
 ADDRESS, OTHER_ADDRESS = "198.51.100.1", "203.0.113.9"
 

@@ -15,6 +15,7 @@ from django.test import TestCase, override_settings
 from activities import services
 from activities.models import Activity, Program, RichText
 from coop_site.freezing import FreezeError, check_links
+from core.services import publish
 from tests.content import past_activities, staff_user
 from tests.html import PERU_PAGE, SNAPSHOT
 
@@ -59,7 +60,7 @@ class FreezeTests(TestCase):
         publisher = staff_user("publisher", "Publishers")
         live = services.start_live_version(Program.objects.get(), user=publisher)
         RichText.objects.filter(program=live, ordering=10).update(text="Our work with Peru, frozen in 2026.")
-        services.publish(live, user=publisher)
+        publish(live, user=publisher)
         # Enough activities for the listing to have a second page.
         for activity in past_activities(live, 25, date=datetime.date(2015, 1, 1)):
             activity.save()
@@ -213,7 +214,7 @@ class BrokenLinkTests(TestCase):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
         publisher = staff_user("publisher", "Publishers")
         live = services.start_live_version(Program.objects.get(), user=publisher)
-        services.publish(live, user=publisher)
+        publish(live, user=publisher)
         activity = live.activities.order_by("date").first()
         Activity.objects.filter(pk=activity.pk).update(
             text=activity.text + '<p>See <a href="/no-such-page/">the report</a>.</p>'

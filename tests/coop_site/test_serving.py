@@ -27,13 +27,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from activities import services
 from activities.models import Activity, Theme
 from contact.models import Message
-from coop_site import cache_versions, page_cache
 from coop_site.logging import JsonFormatter
-from coop_site.models import ContentVersion
-from coop_site.page_cache import pages_in_memory
+from core import cache_versions, page_cache
+from core.models import ContentVersion
+from core.page_cache import pages_in_memory
+from core.services import publish, unpublish
 from partners.models import Partner
 from tests.contact.test_contact import VALID
 from tests.content import LITTER, RAURA, later, load_peru_as_live_version, staff_user
@@ -258,10 +258,10 @@ class PageCacheTests(TestCase):
     def test_publishing_and_unpublishing_show_on_the_next_request(self):
         self.assertContains(self.visit(f"/activities/{RAURA}/"), "Raura")
         raura = Activity.objects.get(slug=RAURA)
-        services.unpublish(raura, user=self.publisher)
+        unpublish(raura, user=self.publisher)
         self.assertEqual(self.visit(f"/activities/{RAURA}/").status_code, 404)
         self.assertNotContains(self.visit(), "Raura Mine")
-        services.publish(raura, user=self.publisher)
+        publish(raura, user=self.publisher)
         self.assertContains(self.visit(), "Raura Mine")
 
     def test_a_snapshot_loaded_or_replaced_by_command_shows_on_the_next_request(self):
@@ -465,7 +465,7 @@ class ErrorPageTests(TestCase):
     @override_settings(CACHE_MIDDLEWARE_SECONDS=600)
     def test_a_database_outage_reaching_every_query_is_a_503(self):
         with mock.patch.object(connection, "cursor", side_effect=OperationalError("connection refused")), \
-                self.assertLogs("django.request", "ERROR"), self.assertLogs("coop_site", "WARNING"):
+                self.assertLogs("django.request", "ERROR"), self.assertLogs("core", "WARNING"):
             for address in (PERU_PAGE, "/activities/", "/activities/feed/", "/sitemap.xml", "/partners/"):
                 response = self.client.get(address)
                 self.assertEqual((response.status_code, response["Retry-After"]), (503, "30"), address)
@@ -636,7 +636,7 @@ class RedisOutageTests(TestCase):
         page_cache.PageCache.unreachable_until = 0.0  # each test meets the outage afresh
 
     def test_pages_are_served_uncached_and_changes_show_at_once(self):
-        with self.assertLogs("coop_site.page_cache", "ERROR") as logged:
+        with self.assertLogs("core.page_cache", "ERROR") as logged:
             first = self.client.get(PERU_PAGE)
             Activity.objects.filter(slug=RAURA).update(text="Changed while Redis was away.")
             second = self.client.get(PERU_PAGE)
@@ -655,7 +655,7 @@ class RedisOutageTests(TestCase):
         self.assertEqual(Message.objects.count(), 2)
 
     def test_redis_is_asked_again_after_a_pause(self):
-        with self.assertLogs("coop_site.page_cache", "ERROR") as logged:
+        with self.assertLogs("core.page_cache", "ERROR") as logged:
             self.client.get(PERU_PAGE)
             self.client.get(PERU_PAGE)
             with mock.patch("time.monotonic", return_value=time.monotonic() + page_cache.OUTAGE_PAUSE + 1):

@@ -8,7 +8,7 @@ from django import forms
 from django.template import Context, Template
 from django.test import SimpleTestCase
 
-from coop_site.forms import SubmitButton
+from core.forms import SubmitButton
 from tests.html import FilterChoices
 
 

@@ -41,9 +41,10 @@ class MakeRunWorkersTests(SimpleTestCase):
             "from django.contrib.auth import get_user_model\n"
             "from activities import services\n"
             "from activities.models import Program\n"
+            "from core.services import publish\n"
             f"user = get_user_model().objects.create_superuser('{PUBLISHER[0]}', 'p@example.gov', '{PUBLISHER[1]}')\n"
             "peru = Program.objects.get(slug='epa-collaboration-peru')\n"
-            "services.publish(services.start_live_version(peru, user=user), user=user)\n"
+            "publish(services.start_live_version(peru, user=user), user=user)\n"
         )
 
     def visit(self, path, n=0):
@@ -112,9 +113,9 @@ class MakeRunWorkersTests(SimpleTestCase):
         self.warm(f"/activities/{RAURA}/", "/activities/feed/")
         self.site.shell(
             "from django.contrib.auth import get_user_model\n"
-            "from activities import services\n"
             "from activities.models import Activity\n"
-            f"services.unpublish(Activity.objects.get(slug='{RAURA}', program__archived_on=None),"
+            "from core.services import unpublish\n"
+            f"unpublish(Activity.objects.get(slug='{RAURA}', program__archived_on=None),"
             f" user=get_user_model().objects.get(username='{PUBLISHER[0]}'))\n"
         )
         self.assert_every_request_shows(f"/activities/{RAURA}/", lambda r: r.status == 404, "a service's unpublish")

@@ -4,7 +4,7 @@ from django.core.serializers.base import DeserializationError
 
 from activities.snapshot_rules import SnapshotChangeRefused
 from activities.snapshots import unstorable
-from coop_site.text import stored_link_problems
+from core.text import stored_link_problems
 
 NOTHING_LOADED = "\nNothing was loaded; the database is as it was."
 

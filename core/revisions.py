@@ -1,4 +1,4 @@
-"""A record's revision (coop_site.publishing.Revised) and its history: whether
+"""A record's revision (core.publishing.Revised) and its history: whether
 a form or an action read the record as it is now, and if not, who changed
 what since, field by field and word by word.
 

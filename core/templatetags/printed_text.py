@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from coop_site import text
+from core import text
 
 register = template.Library()
 

@@ -2,14 +2,14 @@
 it, kept to a few tags by nh3), its links, its words, and word-by-word
 differences between two texts.
 
-A link's target is ``partner:<slug>`` (the partner's web address and exit
-flag), an absolute ``https://`` or ``http://`` address, a ``mailto:`` address,
-a site path (``/…``) or an in-page ``#anchor``. Targets are read as browsers
-read them (the WHATWG URL standard, by ada, the parser Node.js uses), every
-time a link is printed, wherever the text came from: anything else, or
-anything a browser would read otherwise than it looks (a "site path" that goes
-to another host), is printed as its words, and the admin and the loaders
-refuse it.
+A link's target is ``partner:<slug>`` (the web address and exit flag of a
+partner, a record of settings.PARTNER_LINK_MODEL), an absolute ``https://``
+or ``http://`` address, a ``mailto:`` address, a site path (``/…``) or an
+in-page ``#anchor``. Targets are read as browsers read them (the WHATWG URL
+standard, by ada, the parser Node.js uses), every time a link is printed,
+wherever the text came from: anything else, or anything a browser would read
+otherwise than it looks (a "site path" that goes to another host), is
+printed as its words, and the admin and the loaders refuse it.
 """
 
 import difflib
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import nh3
 from ada_url import URL, idna_to_ascii
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -254,14 +255,18 @@ def link_problems(value):
     ]
 
 
+def partner_exists(slug):
+    """Whether a partner has ``slug``: a record of settings.PARTNER_LINK_MODEL
+    (the partners app's, which this module does not import)."""
+    return apps.get_model(settings.PARTNER_LINK_MODEL)._default_manager.filter(slug=slug).exists()
+
+
 def validate_rich_text(value):
     """Refuse rich text whose links the site cannot resolve, or whose lists nest more than one level."""
-    from partners.models import Partner
-
     errors = link_problems(value)
     for words, href in html_links(value):
         slug = href.removeprefix("partner:")
-        if href.startswith("partner:") and not Partner.objects.filter(slug=slug).exists():
+        if href.startswith("partner:") and not partner_exists(slug):
             errors.append(f"“{words}” links to partner:{slug}, but no partner has the slug “{slug}”.")
     if list_depth(clean_html(value)) > 2:
         errors.append("A list item may hold a list, but that list's items may not: one level of nesting.")

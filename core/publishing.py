@@ -68,7 +68,7 @@ class PublishableSlugQuerySet(PublishableQuerySet, SlugQuerySet):
 class Revised(models.Model):
     """A record's own edit counter. Staff forms and actions carry the revision
     they were read at; a save based on an older one is refused (see
-    coop_site.revisions), so that no one's edit is overwritten unseen. The
+    core.revisions), so that no one's edit is overwritten unseen. The
     history keeps each revision: it says who changed what since."""
 
     # Moves on with every save of the record. An edit counter, not content:
@@ -87,6 +87,13 @@ class Revised(models.Model):
             if update_fields:
                 kwargs["update_fields"] = {*update_fields, "revision"}
         super().save(*args, **kwargs)
+
+    def change_refusal(self, what):
+        """Why ``what`` (words: "revert “…”", "change the publication of
+        “…”") may not be done to this record, in words; "" when it may. The
+        shared services (core.services) ask first; a model whose records may
+        be read-only (a dated snapshot's) says so here."""
+        return ""
 
 
 class Publishable(models.Model):

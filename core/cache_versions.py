@@ -1,12 +1,13 @@
 """The content version: one number for the whole site's content, kept in the
-database (coop_site.models.ContentVersion), so that every worker of every host
+database (core.models.ContentVersion), so that every worker of every host
 reads the same one. Cached pages and fragments are keyed by it.
 
 It moves on
-- with every write to a content table (the activities and partners apps, their
-  many-to-many tables included), by database triggers: admin saves and
-  actions, services, commands, loaddata's raw saves, QuerySet update(),
-  bulk_create() and delete(), and plain SQL all count, and the new number is
+- with every write to a content table (the models of the apps that
+  settings.CONTENT_APPS names, their many-to-many tables included), by
+  database triggers: admin saves and actions, services, commands, loaddata's
+  raw saves, QuerySet update(), bulk_create() and delete(), and plain SQL
+  all count, and the new number is
   committed with the change, so that no request reads new rows under an old
   number, nor old rows under the new one;
 - when a scheduled publication time arrives: the earliest one still to come
@@ -25,6 +26,7 @@ import logging
 import secrets
 
 from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,8 +34,9 @@ from simple_history.models import HistoricalChanges
 
 logger = logging.getLogger(__name__)
 
-CONTENT_APPS = {"activities", "partners"}  # not contact: visitors' messages are not shown on pages
 ROW = 1  # the one row (a check constraint allows no other)
+# The database's names keep the project's name, as databases migrated before
+# the core app have them.
 TRIGGER_FUNCTION = "coop_site_content_changed"
 CHANGED_SETTING = "coop_site.content_changed"  # PostgreSQL: set for the rest of a transaction that moved it on
 
@@ -164,12 +167,12 @@ def _next_publication(now):
 
 
 def content_tables(connection=None):
-    """Every table whose rows are shown on pages: the content apps' models
-    and their many-to-many tables, not their history (of those that exist
-    in ``connection``'s database, if given)."""
+    """Every table whose rows are shown on pages: the models of the apps
+    settings.CONTENT_APPS names and their many-to-many tables, not their
+    history (of those that exist in ``connection``'s database, if given)."""
     tables = {
         model._meta.db_table
-        for label in CONTENT_APPS
+        for label in settings.CONTENT_APPS
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if not issubclass(model, HistoricalChanges)
     }

@@ -3,7 +3,7 @@ from django.db import models
 
 class ContentVersion(models.Model):
     """The one row that says which version of the content is current: cached
-    pages and fragments are keyed by its number (see coop_site.cache_versions).
+    pages and fragments are keyed by its number (see core.cache_versions).
     Database triggers on every content table move the number on, in the same
     transaction as the change."""
 
@@ -14,6 +14,10 @@ class ContentVersion(models.Model):
     next_publication_known = models.BooleanField(default=False)
 
     class Meta:
+        # The table it had in coop_site, where it was made: the triggers on
+        # every content table name it in their SQL, and the workers of the
+        # release before read it while a release migrates.
+        db_table = "coop_site_contentversion"
         constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="content_version_one_row")]
 
     def __str__(self):

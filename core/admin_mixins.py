@@ -17,10 +17,10 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from activities import services
-from coop_site.admin_forms import RevisedForm, RevisedInlineForm, RevisedInlineFormSet, RevisionField
-from coop_site.publishing import PUBLICATION_FIELDS, PublicationState, Status, publish_permission
-from coop_site.revisions import (
+from core import services
+from core.admin_forms import RevisedForm, RevisedInlineForm, RevisedInlineFormSet, RevisionField
+from core.publishing import PUBLICATION_FIELDS, PublicationState, Status, publish_permission
+from core.revisions import (
     EditConflict,
     author,
     compare,
@@ -29,7 +29,7 @@ from coop_site.revisions import (
     shown,
     values,
 )
-from coop_site.text import stored_link_problems, validate_address
+from core.text import stored_link_problems, validate_address
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -259,10 +259,7 @@ class ContentAdmin(SimpleHistoryAdmin):
             "publication": self.publication_now(obj),
             "notes": self.revert_notes(request, obj),
             "can_revert": can_revert,
-            "read_only_because": (
-                "it is part of a snapshot, which is read-only"
-                if getattr(self, "in_snapshot", None) and self.in_snapshot(obj) else "you may view it, not change it"
-            ),
+            "read_only_because": self.read_only_because(obj),
             "revision": obj.revision,
             "error": error,
             "conflict": conflict,
@@ -275,6 +272,10 @@ class ContentAdmin(SimpleHistoryAdmin):
     def publication_now(self, obj):
         """The publication a revert leaves as it is, in words; None for what is never published."""
         return None
+
+    def read_only_because(self, obj):
+        """Why a version of ``obj`` may be seen but not reverted to, for one who may not change it."""
+        return "you may view it, not change it"
 
     def revert_notes(self, request, obj):
         """More to say on a revert page (a page's sections and activities)."""

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.test import SimpleTestCase, TestCase, override_settings
 
-from coop_site.text import (
+from core.text import (
     clean_html,
     html_paragraphs,
     leaves_site,

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html, format_html_join
 
-from coop_site.text import ADDED, REMOVED
+from core.text import ADDED, REMOVED
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 from django import template
 
-from coop_site.dates import month_year
+from core.dates import month_year
 
 register = template.Library()
 
