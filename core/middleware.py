@@ -2,11 +2,14 @@
 answered from the cache (core.page_cache), one cache entry a page whatever is
 appended to its address, and at most two copies of it (gzipped or not)."""
 
+from hashlib import md5
+
 from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.urls import Resolver404, resolve
+from django.utils.cache import _i18n_cache_key_suffix
 from django.utils.http import split_directive_names, urlencode
 
 
@@ -94,4 +97,26 @@ class FetchPublicCacheMiddleware(FetchFromCacheMiddleware):
         ):
             request._cache_update_cache = False
             return None
-        return super().process_request(request)
+        # Django's lookup (get_cache_key(), then the page under the key
+        # learn_cache_key() gave it), with the address hashed once rather than
+        # once a key, and without the Age header: browsers are told no-cache.
+        address = md5(request.build_absolute_uri().encode("ascii"), usedforsecurity=False).hexdigest()
+        suffix = _i18n_cache_key_suffix(request, "")
+        headers = self.cache.get(f"views.decorators.cache.cache_header.{self.key_prefix}.{address}{suffix}")
+        response = None
+        if headers is not None:
+            varied = md5(usedforsecurity=False)
+            for header in headers:
+                value = request.META.get(header)
+                if value is None:
+                    varied.update(b"-,")
+                else:
+                    data = value.encode()
+                    varied.update(b"%d:%s," % (len(data), data))
+            for method in ("GET", "HEAD") if request.method == "HEAD" else ("GET",):
+                response = self.cache.get(
+                    f"views.decorators.cache.cache_page.{self.key_prefix}.{method}.{address}.{varied.hexdigest()}{suffix}")
+                if response is not None:
+                    break
+        request._cache_update_cache = response is None
+        return response

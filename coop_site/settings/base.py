@@ -243,7 +243,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"] + [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
 }
 
 # Forms render through the project's own USWDS template pack (templates/uswds/).

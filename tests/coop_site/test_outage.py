@@ -120,3 +120,16 @@ class DatabaseOutageTests(SimpleTestCase):
             time.sleep(0.2)
         self.assertEqual({address: r.status for address, r in self.statuses(pages).items()},
                          dict.fromkeys(pages, 200))
+
+    def test_connections_the_database_dropped_are_replaced_unseen(self):
+        # A fail-over or a restart of the database closes the workers' kept
+        # connections: the next request on each finds out and connects again.
+        pages = (PERU_PAGE, "/activities/", "/partners/", "/healthz")
+        for _ in range(2):
+            self.assertEqual({address: r.status for address, r in self.statuses(pages).items()},
+                             dict.fromkeys(pages, 200))
+        self.relay.cut()
+        self.relay.restore()
+        for _ in range(3):
+            self.assertEqual({address: r.status for address, r in self.statuses(pages).items()},
+                             dict.fromkeys(pages, 200))
