@@ -16,6 +16,7 @@ from core.admin_mixins import (
     PublishableAdmin,
     PublishableInline,
     RevisedInline,
+    keep_from_deletion,
 )
 from core.dates import month_year
 from core.publishing import publish_permission
@@ -448,21 +449,21 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
         return month_year(activity.date) if activity.date else "—"
 
 
-class UsedBySnapshotsAdmin:
-    """For records that snapshots use without owning them (themes, partners,
-    agreements, contacts): one a snapshot uses cannot be deleted, and the
-    delete page lists the snapshots that keep it, as for a protected record."""
+def _snapshots_keeping(obj):
+    """What keeps a record that snapshots use without owning it (a theme,
+    partner, agreement or contact): its delete page lists them, as for a protected record."""
+    return [
+        f"{obj._meta.verbose_name.capitalize()} “{obj}”, used by {snapshot}"
+        for snapshot in snapshot_rules.snapshots_using(obj)
+    ]
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        for obj in objs:
-            for snapshot in snapshot_rules.snapshots_using(obj):
-                protected.append(f"{obj._meta.verbose_name.capitalize()} “{obj}”, used by {snapshot}")
-        return deleted, counts, perms_needed, protected
+
+for label in snapshot_rules.SHARED:
+    keep_from_deletion(label, _snapshots_keeping)
 
 
 @admin.register(Theme)
-class ThemeAdmin(UsedBySnapshotsAdmin, ContentAdmin):
+class ThemeAdmin(ContentAdmin):
     list_display = ["name", "slug", "activity_count"]
     search_fields = ["name", "slug"]
     ordering = ["name"]

@@ -1,3 +1,5 @@
+"""/archive/: every dated version, their comparison and each snapshot; in the activities namespace (urls.py)."""
+
 from django.urls import path, register_converter
 
 from core.middleware import reads_query
@@ -5,16 +7,14 @@ from core.middleware import reads_query
 from . import views
 from .converters import IsoDateConverter
 
-app_name = "archive"
-
 register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
-    path("", views.ArchiveIndexView.as_view(), name="index"),
+    path("", views.ArchiveIndexView.as_view(), name="archive_index"),
     path("compare/", reads_query("program", "from", "to")(views.CompareView.as_view()), name="compare"),
     path(
         "<isodate:date>/international-cooperation/<slug:slug>/",
         views.ArchivedProgramView.as_view(),
-        name="program_detail",
+        name="archived_page",
     ),
 ]

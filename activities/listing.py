@@ -63,7 +63,7 @@ class ActivityFilterForm(forms.Form):
     def helper(self):
         helper = FormHelper(self)
         helper.form_method = "get"
-        helper.form_action = reverse("activity:list")
+        helper.form_action = reverse("activities:activity_list")
         helper.form_class = "usa-form usa-form--large activity-filters"
         helper.attrs = {"role": "search", "aria-label": "Filter activities"}
         helper.layout = Layout(
@@ -74,7 +74,7 @@ class ActivityFilterForm(forms.Form):
             "q",
             Div(
                 SubmitButton("", "Apply filters", css_id="apply-filters"),
-                HTML('<a class="usa-button usa-button--outline" href="{% url \'activity:list\' %}">Clear filters</a>'),
+                HTML('<a class="usa-button usa-button--outline" href="{% url \'activities:activity_list\' %}">Clear filters</a>'),
                 css_class="form-buttons",
             ),
         )
@@ -299,11 +299,11 @@ class Listing:
         active = dict(self.active)
         themes = sorted(active.pop("theme", []))
         if "year" in active:
-            path = reverse("activity:year", kwargs={"year": active.pop("year")})
+            path = reverse("activities:activity_year", kwargs={"year": active.pop("year")})
         elif len(themes) == 1:
-            path = reverse("activity:theme", kwargs={"theme": themes.pop()})
+            path = reverse("activities:activity_theme", kwargs={"theme": themes.pop()})
         else:
-            path = reverse("activity:list")
+            path = reverse("activities:activity_list")
         if feed:
             path += "feed/"
         query = [(name, value) for name, value in sorted(active.items())]

@@ -198,13 +198,13 @@ class Program(Revised, Publishable, Provenanced):
         """The version's own address: the page's address for the live version,
         an /archive/<date>/ address for a snapshot."""
         if self.is_snapshot:
-            return reverse("archive:program_detail", kwargs={"date": self.archived_on, "slug": self.slug})
+            return reverse("activities:archived_page", kwargs={"date": self.archived_on, "slug": self.slug})
         return self.page_url
 
     @property
     def page_url(self):
         """The page's address, which shows its current version."""
-        return reverse("activities:program_detail", kwargs={"slug": self.slug})
+        return reverse("activities:page_detail", kwargs={"slug": self.slug})
 
 
 class BlockQuerySet(SnapshotReadOnlyQuerySet):
@@ -486,7 +486,7 @@ class Activity(Publishable, Block):
     natural_key.dependencies = ["activities.program"]
 
     def get_absolute_url(self):
-        return reverse("activity:detail", kwargs={"slug": self.slug})
+        return reverse("activities:activity_detail", kwargs={"slug": self.slug})
 
     @property
     def printed_date(self):

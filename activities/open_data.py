@@ -121,7 +121,7 @@ class Addresses:
     SLUG = "slug-of-the-activity"
 
     def __init__(self, base):
-        self.activity_address = base + reverse("activity:detail", kwargs={"slug": self.SLUG})
+        self.activity_address = base + reverse("activities:activity_detail", kwargs={"slug": self.SLUG})
         self.page = functools.cache(lambda slug: base + Program(slug=slug).page_url)
         self.partner = functools.cache(lambda partner: base + partner.get_absolute_url())
 
@@ -211,7 +211,7 @@ def catalog(request):
 
 
 def activities_dataset(facts, base):
-    listing = reverse("activity:list")
+    listing = reverse("activities:activity_list")
 
     def download(data_format, title):
         return {
@@ -255,7 +255,7 @@ def activities_dataset(facts, base):
             {
                 "@type": "dcat:Distribution",
                 "title": "The newest activities as an Atom feed",
-                "accessURL": base + reverse("activity:feed"),
+                "accessURL": base + reverse("activities:activity_feed"),
                 "mediaType": "application/atom+xml",
                 "format": "Atom",
             },

@@ -195,11 +195,6 @@ def linked_partners(*texts):
     return {partner.slug: partner for partner in partners}
 
 
-def partner_activities(partner):
-    """The published activities that name ``partner``, as the listing orders them."""
-    return list(Activity.objects.current().filter(partners=partner).select_related("program").in_listing_order())
-
-
 def neighbours_on_page(activity):
     """The published activities printed just before and just after ``activity`` on its page."""
     siblings = Activity.objects.published().filter(program=activity.program_id)

@@ -1,10 +1,17 @@
-from django.urls import path
+"""The activities app's addresses, under one namespace: its pages', the
+activities' (activity_urls) and the archive's (archive_urls)."""
+
+from django.urls import include, path
 
 from . import views
 
 app_name = "activities"
 
 urlpatterns = [
-    path("", views.ProgramIndexView.as_view(), name="program_index"),
-    path("<slug:slug>/", views.ProgramDetailView.as_view(), name="program_detail"),
+    path("international-cooperation/", include([
+        path("", views.ProgramIndexView.as_view(), name="page_index"),
+        path("<slug:slug>/", views.ProgramDetailView.as_view(), name="page_detail"),
+    ])),
+    path("activities/", include("activities.activity_urls")),
+    path("archive/", include("activities.archive_urls")),
 ]

@@ -42,7 +42,7 @@ class ProgramDetailView(PreviewMixin, TemplateView):
         # A snapshot at its /archive/ address is printed as it was: its dates link nowhere.
         page = selectors.printed_page(
             program, drafts=self.preview,
-            activity_list_url=None if self.at_archive_address else reverse("activity:list"),
+            activity_list_url=None if self.at_archive_address else reverse("activities:activity_list"),
         )
         return super().get_context_data(
             at_archive_address=self.at_archive_address,

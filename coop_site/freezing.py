@@ -271,7 +271,7 @@ def _quiet(logger_name):
 
 
 def _is_listing(address):
-    return address == reverse("activity:list") or re.fullmatch(r"/activities/(\d+|theme/[\w-]+)/", address)
+    return address == reverse("activities:activity_list") or re.fullmatch(r"/activities/(\d+|theme/[\w-]+)/", address)
 
 
 def _internal_links(html, page_address):

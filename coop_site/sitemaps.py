@@ -1,12 +1,8 @@
-"""sitemap.xml: every public page, each read through ``published()``."""
+"""sitemap.xml's section of the site-wide addresses; each app provides its
+own sections (its sitemaps module), and urls.py puts them together."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
-
-from activities import selectors
-from activities.listing import published_years
-from activities.models import Activity, Program, Theme
-from partners.models import Partner
 
 
 class PageSitemap(Sitemap):
@@ -15,72 +11,14 @@ class PageSitemap(Sitemap):
     def items(self):
         return [
             "home",
-            "activities:program_index",
-            "activity:list",
+            "activities:page_index",
+            "activities:activity_list",
             "partners:partner_list",
             "partners:agreement_list",
             "about_archive",
-            "archive:index",
+            "activities:archive_index",
             "exit_disclaimer",
         ]
 
     def location(self, name):
         return reverse(name)
-
-
-class ProgramSitemap(Sitemap):
-    """Each page's address, which shows its current version."""
-
-    def items(self):
-        return selectors.current_programs()
-
-    def location(self, program):
-        return program.page_url
-
-    def lastmod(self, program):
-        # A live version: when it last changed; a snapshot: the archive's date.
-        if not program.is_snapshot:
-            return program.last_changed
-        return program.last_updated or program.archived_on
-
-
-class SnapshotSitemap(Sitemap):
-    """Every dated snapshot at its own /archive/ address."""
-
-    def items(self):
-        return Program.objects.published().filter(archived_on__isnull=False).order_by("slug", "archived_on")
-
-    def lastmod(self, program):
-        return program.last_updated or program.archived_on
-
-
-class ActivitySitemap(Sitemap):
-    def items(self):
-        return Activity.objects.current().only("slug").order_by("pk")
-
-
-class ListingSitemap(Sitemap):
-    """The path forms of the listings: one per year and per theme in use."""
-
-    def items(self):
-        years = [reverse("activity:year", kwargs={"year": year}) for year in published_years()]
-        themes = Theme.objects.filter(activities__in=Activity.objects.current()).distinct().order_by("slug")
-        return years + [reverse("activity:theme", kwargs={"theme": theme.slug}) for theme in themes]
-
-    def location(self, path):
-        return path
-
-
-class PartnerSitemap(Sitemap):
-    def items(self):
-        return Partner.objects.published().order_by("slug")
-
-
-SITEMAPS = {
-    "pages": PageSitemap,
-    "programs": ProgramSitemap,
-    "snapshots": SnapshotSitemap,
-    "activities": ActivitySitemap,
-    "listings": ListingSitemap,
-    "partners": PartnerSitemap,
-}

@@ -4,20 +4,23 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
 
+from activities import sitemaps as activities_sitemaps
 from activities.open_data import catalog
 from activities.views import ProgramIndexView, SearchView
 from core.middleware import reads_query
 from core.page_cache import etag_only
+from partners import sitemaps as partners_sitemaps
 
-from .sitemaps import SITEMAPS
+from .sitemaps import PageSitemap
 
 FAVICON = "uswds/img/favicons/favicon.ico"
 
+# sitemap.xml's sections, by name (/sitemap-<name>.xml), in the index's order.
+SITEMAPS = {"pages": PageSitemap, **activities_sitemaps.SITEMAPS, **partners_sitemaps.SITEMAPS}
+
 urlpatterns = [
     path("", ProgramIndexView.as_view(template_name="home.html"), name="home"),
-    path("international-cooperation/", include("activities.urls")),
-    path("activities/", include("activities.activity_urls")),
-    path("archive/", include("activities.archive_urls")),
+    path("", include("activities.urls")),
     path("", include("partners.urls")),
     path("search/", reads_query("q", "page")(SearchView.as_view()), name="search"),
     path("about-this-archive/", TemplateView.as_view(template_name="about_archive.html"), name="about_archive"),

@@ -80,6 +80,18 @@ def with_revisions(fieldsets, *, include):
     return fieldsets
 
 
+# What keeps a record from being deleted besides foreign keys, by model label:
+# functions of a record that give the lines its delete page lists as protecting
+# it. The app that knows registers them (keep_from_deletion), so that the app
+# owning the record need not import it.
+DELETION_KEEPERS = {}
+
+
+def keep_from_deletion(label, keeper):
+    """``keeper(record)`` names what keeps a record of the model ``label`` ("partners.partner")."""
+    DELETION_KEEPERS.setdefault(label, []).append(keeper)
+
+
 class AddressWidget(AdminURLFieldWidget):
     """The admin's web address input, whose "Currently:" link is made only
     for an address the site would link itself (text.validate_address)."""
@@ -107,6 +119,13 @@ class ContentAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ["css/comparison.css"]}  # a refused save shows the other change word by word
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            for keeper in DELETION_KEEPERS.get(obj._meta.label_lower, ()):
+                protected.extend(keeper(obj))
+        return deleted, counts, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
         # A record none of whose own fields changed (a page's form saved for

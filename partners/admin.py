@@ -1,13 +1,12 @@
 from django.contrib import admin
 
-from activities.admin import UsedBySnapshotsAdmin
 from core.admin_mixins import PROVENANCE_FIELDSET, PUBLICATION_FIELDSET, ContentAdmin, PublishableAdmin
 
 from .models import Agreement, Contact, Partner
 
 
 @admin.register(Partner)
-class PartnerAdmin(UsedBySnapshotsAdmin, PublishableAdmin):
+class PartnerAdmin(PublishableAdmin):
     list_display = ["name", "acronym", "country", "leaves_site"]
     list_filter = ["provenance", "leaves_site", "country"]
     search_fields = ["name", "acronym", "local_name", "slug"]
@@ -21,7 +20,7 @@ class PartnerAdmin(UsedBySnapshotsAdmin, PublishableAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(UsedBySnapshotsAdmin, PublishableAdmin):
+class AgreementAdmin(PublishableAdmin):
     list_display = ["title", "short_name", "in_force_from"]
     list_filter = ["provenance"]
     search_fields = ["title", "short_name", "parties", "slug"]
@@ -35,7 +34,7 @@ class AgreementAdmin(UsedBySnapshotsAdmin, PublishableAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(UsedBySnapshotsAdmin, ContentAdmin):
+class ContactAdmin(ContentAdmin):
     list_display = ["name", "organization", "office"]
     list_filter = ["provenance", "organization"]
     search_fields = ["name", "organization", "office", "email"]

@@ -1,6 +1,5 @@
 from django.views.generic import DetailView, ListView
 
-from activities import selectors
 from core.publishing import PreviewMixin
 
 from .models import Agreement, Partner
@@ -18,7 +17,9 @@ class PartnerDetailView(PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            activity_list=selectors.partner_activities(self.object),
+            # Through the activities app's relation (activities depends on partners, not the reverse):
+            # the published activities of the pages' current versions, as the listing orders them.
+            activity_list=list(self.object.activities.current().in_listing_order()),
             not_public=not self.object.is_published,
             **kwargs,
         )

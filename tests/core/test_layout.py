@@ -1,4 +1,5 @@
-"""Arrows point down only: the apps import core, core imports none of them."""
+"""Arrows point down only: the apps import core, core imports none of them;
+activities depends on partners, partners on neither activities nor contact."""
 
 import ast
 from pathlib import Path
@@ -35,5 +36,14 @@ class CoreLayoutTests(SimpleTestCase):
             for app in ("activities", "partners", "contact")
             for path in (CORE.parent / app).rglob("*.py")
             if "coop_site" in set(imported_modules(path))
+        }
+        self.assertEqual(found, set())
+
+    def test_partners_imports_neither_activities_nor_contact(self):
+        found = {
+            f"{path.relative_to(CORE.parent)} imports {module}"
+            for path in (CORE.parent / "partners").rglob("*.py")
+            for module in imported_modules(path)
+            if module in {"activities", "contact"}
         }
         self.assertEqual(found, set())
