@@ -31,9 +31,9 @@ from .models import (
     Heading,
     ItemList,
     LinkList,
+    Page,
     PageContact,
     PartnerList,
-    Program,
     RichText,
     Theme,
     TopOfPage,
@@ -43,26 +43,26 @@ from .snapshot_upload import SnapshotUploadAdmin
 
 def editable_copy_note(snapshot):
     """How to change what a snapshot shows: its page's live version, or a live draft started from it."""
-    live = Program.objects.filter(slug=snapshot.slug, archived_on__isnull=True).first()
+    live = Page.objects.filter(slug=snapshot.slug, archived_on__isnull=True).first()
     if live:
         return format_html('To change it, edit the page’s live version: <a href="{}">“{}”</a>.',
-                           reverse("admin:activities_program_change", args=[live.pk]), live)
+                           reverse("admin:activities_page_change", args=[live.pk]), live)
     return format_html(
         'To change it, <a href="{}">start a live draft</a> of the page from this snapshot: an editable copy, '
         "which the public sees once it is published.",
-        reverse("admin:activities_program_start_live_draft", args=[snapshot.pk]),
+        reverse("admin:activities_page_start_live_draft", args=[snapshot.pk]),
     )
 
 
 class SnapshotReadOnly:
     """A dated snapshot is an archive: shown in the admin, never edited there.
     Its parts are read-only and cannot be added or deleted; a whole snapshot
-    may be deleted by Publishers only (ProgramAdmin). A part's form says how
+    may be deleted by Publishers only (PageAdmin). A part's form says how
     to make an editable copy."""
 
     def in_snapshot(self, obj):
-        program = obj if isinstance(obj, Program) else getattr(obj, "program", None)
-        return program is not None and program.is_snapshot
+        page = obj if isinstance(obj, Page) else getattr(obj, "page", None)
+        return page is not None and page.is_snapshot
 
     def read_only_because(self, obj):
         if self.in_snapshot(obj):
@@ -71,11 +71,11 @@ class SnapshotReadOnly:
 
     @admin.display(description="snapshot")
     def snapshot_note(self, obj):
-        return format_html("Part of a snapshot: it is shown, not edited. {}", editable_copy_note(obj.program))
+        return format_html("Part of a snapshot: it is shown, not edited. {}", editable_copy_note(obj.page))
 
     def is_snapshot_part(self, obj):
         # A page's own form says it under "all versions"; an inline's obj is its page.
-        return obj is not None and not isinstance(obj, Program) and self.in_snapshot(obj)
+        return obj is not None and not isinstance(obj, Page) and self.in_snapshot(obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -96,12 +96,12 @@ class SnapshotReadOnly:
         if obj is None or not self.in_snapshot(obj):
             return allowed
         # A whole snapshot may go, by Publishers only; its parts go with it, never alone.
-        return allowed and isinstance(obj, Program) and request.user.has_perm(publish_permission(Program))
+        return allowed and isinstance(obj, Page) and request.user.has_perm(publish_permission(Page))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # New content goes into live versions only.
-        if db_field.name == "program" and "queryset" not in kwargs:
-            kwargs["queryset"] = Program.objects.filter(archived_on__isnull=True)
+        if db_field.name == "page" and "queryset" not in kwargs:
+            kwargs["queryset"] = Page.objects.filter(archived_on__isnull=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -160,7 +160,7 @@ class PrintedRichTextInline:
 class BlockInline(PrintedRichTextInline, SnapshotInline, RevisedInline, ContentEditorInline):
     """A kind of block in the page's body (django-content-editor's inline)."""
 
-    fk_name = "program"
+    fk_name = "page"
     view_on_site = False  # a block's address is its page's, this form's own "View on site"
 
 
@@ -172,7 +172,7 @@ class ActivityBlockInline(PrintedRichTextInline, SnapshotInline, PublishableInli
     """An activity, placed in the body where the page prints it."""
 
     model = Activity
-    fk_name = "program"
+    fk_name = "page"
     fieldsets = [(None, {"fields": [
         ("display", "status"), ("date", "date_prefix"), ("title", "slug"), "text", ("themes", "partners"),
         "printed_in", "region", "ordering",
@@ -185,8 +185,8 @@ class ActivityBlockInline(PrintedRichTextInline, SnapshotInline, PublishableInli
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "printed_in":
-            program_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Activity.objects.filter(program_id=program_id)
+            page_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Activity.objects.filter(page_id=page_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -228,13 +228,13 @@ class BlockAdminFormSet(helpers.InlineAdminFormSet):
             yield inline_admin_form
 
 
-def page_version(program):
+def page_version(page):
     """Short, for lists: "Peru (2021-01-19)", "Peru (live)"."""
-    return f"{program.title} ({program.version_name})"
+    return f"{page.title} ({page.version_name})"
 
 
-@admin.register(Program)
-class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, ContentEditor):
+@admin.register(Page)
+class PageAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, ContentEditor):
     """A page and its body's blocks, in one form (django-content-editor)."""
 
     list_display = ["title", "kind", "version", "activity_count"]
@@ -282,56 +282,56 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if self.has_publish_permission(request) and all(program.is_snapshot for program in objs):
+        if self.has_publish_permission(request) and all(page.is_snapshot for page in objs):
             # The parts of a snapshot are read-only on their own, but go with it.
             perms_needed -= {model._meta.verbose_name for model in BLOCK_TYPES}
         return deleted, counts, perms_needed, protected
 
     @admin.display(description="version", ordering="archived_on")
-    def version(self, program):
-        return f"Snapshot of {program.version_name}" if program.is_snapshot else "Live"
+    def version(self, page):
+        return f"Snapshot of {page.version_name}" if page.is_snapshot else "Live"
 
     @admin.display(description="all versions")
-    def versions(self, program):
-        if program.pk is None:
+    def versions(self, page):
+        if page.pk is None:
             return "—"
         links = format_html(
             '<a href="{}">Compare this version with another</a>',
-            reverse("admin:activities_program_compare_versions", args=[program.pk]),
+            reverse("admin:activities_page_compare_versions", args=[page.pk]),
         )
-        if program.is_snapshot:
-            return format_html("A snapshot: it is shown, not edited. {} {}", editable_copy_note(program), links)
+        if page.is_snapshot:
+            return format_html("A snapshot: it is shown, not edited. {} {}", editable_copy_note(page), links)
         return links
 
     actions = [*PublishableAdmin.actions, "snapshot_selected", "start_live_version"]
 
-    def revert_notes(self, request, program):
+    def revert_notes(self, request, page):
         return [format_html(
             "This reverts the page's own fields. Its activities are reverted on their own history "
             'pages: see <a href="{}">its activities</a>.',
-            reverse("admin:activities_activity_changelist") + f"?program__id__exact={program.pk}",
+            reverse("admin:activities_activity_changelist") + f"?page__id__exact={page.pk}",
         )]
 
     @admin.action(description="Freeze the selected live pages as snapshots dated today", permissions=["publish"])
     def snapshot_selected(self, request, queryset):
         today = timezone.localdate()
-        for program in self.items_as_read(request, queryset, verb="freeze"):
+        for page in self.items_as_read(request, queryset, verb="freeze"):
             try:
-                snapshot = services.freeze_snapshot(program, archived_on=today, user=request.user)
+                snapshot = services.freeze_snapshot(page, archived_on=today, user=request.user)
             except (snapshots.SnapshotError, PermissionDenied) as error:
-                self.message_user(request, f"Could not freeze “{program}”: {error}", messages.ERROR)
+                self.message_user(request, f"Could not freeze “{page}”: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"Froze “{snapshot}”.", messages.SUCCESS)
 
     @admin.action(description="Start a live draft from the selected snapshot", permissions=["add"])
     def start_live_version(self, request, queryset):
-        programs = list(queryset[:2])
-        if len(programs) != 1 or not programs[0].is_snapshot:
+        pages = list(queryset[:2])
+        if len(pages) != 1 or not pages[0].is_snapshot:
             self.message_user(request, "Choose one snapshot to start the live version from.", messages.ERROR)
             return None
-        if not self.items_as_read(request, programs, verb="start a live version of"):
+        if not self.items_as_read(request, pages, verb="start a live version of"):
             return None
-        return self.start_live_draft(request, programs[0])
+        return self.start_live_draft(request, pages[0])
 
     def start_live_draft(self, request, snapshot):
         """A live draft of ``snapshot``'s page and a redirect to its form; None, with the reason said, if refused."""
@@ -341,76 +341,76 @@ class ProgramAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Cont
             self.message_user(request, f"Could not start a live version of “{snapshot}”: {error}", messages.ERROR)
             return None
         self.message_user(request, f"Started “{live}” as a draft: edit it, then publish it.", messages.SUCCESS)
-        return redirect("admin:activities_program_change", live.pk)
+        return redirect("admin:activities_page_change", live.pk)
 
     def start_live_draft_view(self, request, object_id):
         """A snapshot's own "Start a live draft": a confirmation page, then the draft's form."""
         snapshot = self.get_object(request, object_id)
         if snapshot is None or not self.has_view_permission(request, snapshot):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        live = Program.objects.filter(slug=snapshot.slug, archived_on__isnull=True).first()
+        live = Page.objects.filter(slug=snapshot.slug, archived_on__isnull=True).first()
         if live:
             already = "is the live version" if live == snapshot else f"already has a live version, “{live}”"
             self.message_user(request, f"“{snapshot.title}” {already}: edit that one.", messages.INFO)
-            return redirect("admin:activities_program_change", live.pk)
+            return redirect("admin:activities_page_change", live.pk)
         if not self.has_add_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            return self.start_live_draft(request, snapshot) or redirect("admin:activities_program_change", snapshot.pk)
+            return self.start_live_draft(request, snapshot) or redirect("admin:activities_page_change", snapshot.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Start a live draft of “{snapshot.title}”?",
             "opts": self.opts,
             "object": snapshot,
         }
-        return TemplateResponse(request, "admin/activities/program/start_live_draft.html", context)
+        return TemplateResponse(request, "admin/activities/page/start_live_draft.html", context)
 
     def get_urls(self):
         return [
             path(
                 "<path:object_id>/compare-versions/",
                 self.admin_site.admin_view(self.compare_versions_view),
-                name="activities_program_compare_versions",
+                name="activities_page_compare_versions",
             ),
             path(
                 "<path:object_id>/start-live-draft/",
                 self.admin_site.admin_view(self.start_live_draft_view),
-                name="activities_program_start_live_draft",
+                name="activities_page_start_live_draft",
             ),
             *super().get_urls(),
         ]
 
     @staticmethod
-    def default_comparison(program, versions):
+    def default_comparison(page, versions):
         """This version against the one before it (the oldest against the next one)."""
         names = sorted((version.version_name for version in versions), key=version_order)
-        here = names.index(program.version_name)
+        here = names.index(page.version_name)
         pair = names[here - 1 : here + 1] if here else names[:2]
-        return {"program": program.slug, "from": pair[0], "to": pair[-1]}
+        return {"page": page.slug, "from": pair[0], "to": pair[-1]}
 
     def compare_versions_view(self, request, object_id):
         """What changed between two versions of a page, drafts included."""
-        program = self.get_object(request, object_id)
-        if program is None or not self.has_view_or_change_permission(request, program):
+        page = self.get_object(request, object_id)
+        if page is None or not self.has_view_or_change_permission(request, page):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        versions = Program.objects.filter(slug=program.slug)
-        form = VersionCompareForm(request.GET or self.default_comparison(program, versions), programs=versions)
+        versions = Page.objects.filter(slug=page.slug)
+        form = VersionCompareForm(request.GET or self.default_comparison(page, versions), pages=versions)
         comparison = None
         if form.is_valid():
             comparison = selectors.compare_versions(form.cleaned_data["older"], form.cleaned_data["newer"], drafts=True)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Compare versions of “{program.title}”",
+            "title": f"Compare versions of “{page.title}”",
             "opts": self.opts,
-            "object": program,
+            "object": page,
             "form": form,
             "comparison": comparison,
         }
-        return TemplateResponse(request, "admin/activities/program/compare_versions.html", context)
+        return TemplateResponse(request, "admin/activities/page/compare_versions.html", context)
 
     @admin.display(description="activities", ordering="activity_total")
-    def activity_count(self, program):
-        return program.activity_total
+    def activity_count(self, page):
+        return page.activity_total
 
 
 @admin.register(Activity)
@@ -418,15 +418,15 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     # Few, short columns, so that the list fits a laptop's screen beside the
     # filters; the list is in page order, and provenance is a filter.
     list_display = ["__str__", "month", "place"]
-    list_filter = ["provenance", "themes", "program", "partners"]
-    list_select_related = ["program"]
+    list_filter = ["provenance", "themes", "page", "partners"]
+    list_select_related = ["page"]
     search_fields = ["text", "title", "slug"]
-    ordering = ["program", "ordering"]
+    ordering = ["page", "ordering"]
     date_hierarchy = "date"
     autocomplete_fields = ["themes", "partners", "printed_in"]
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
-        (None, {"fields": ["program", "ordering", "display"]}),
+        (None, {"fields": ["page", "ordering", "display"]}),
         ("Content", {"fields": ["date", "date_prefix", "title", "slug", "text", "themes", "partners", "printed_in"]}),
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
@@ -435,13 +435,13 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     def view_on_site(self, activity):
         # An activity's own address shows the current version's record of that
         # slug; a snapshot's record is seen where its archived page prints it.
-        if activity.program.is_snapshot:
-            return f"{activity.program.get_absolute_url()}#{activity.slug}"
+        if activity.page.is_snapshot:
+            return f"{activity.page.get_absolute_url()}#{activity.slug}"
         return super().view_on_site(activity)
 
     @admin.display(description="on the page", ordering="ordering")
     def place(self, activity):
-        return page_version(activity.program)
+        return page_version(activity.page)
 
     @admin.display(description="date", ordering="date")
     def month(self, activity):

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ActivitiesConfig(AppConfig):
     name = "activities"
-    verbose_name = "Programs and activities"
+    verbose_name = "Pages and activities"
 
     def ready(self):
         from django.db.backends.signals import connection_created

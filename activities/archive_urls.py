@@ -11,10 +11,10 @@ register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
     path("", views.ArchiveIndexView.as_view(), name="archive_index"),
-    path("compare/", reads_query("program", "from", "to")(views.CompareView.as_view()), name="compare"),
+    path("compare/", reads_query("page", "from", "to", views.OLD_PAGE_PARAMETER)(views.CompareView.as_view()), name="compare"),
     path(
         "<isodate:date>/international-cooperation/<slug:slug>/",
-        views.ArchivedProgramView.as_view(),
+        views.ArchivedPageView.as_view(),
         name="archived_page",
     ),
 ]

@@ -72,7 +72,7 @@ class PartChange:
 
 @dataclass
 class Comparison:
-    older: object  # Program
+    older: object  # Page
     newer: object
     parts: list  # PartChange: the opening, then the parts in the newer order, removed ones where they stood
 
@@ -98,7 +98,7 @@ class Comparison:
 
 
 def compare_pages(older, newer):
-    """Compare two ``selectors.ProgramPage``s."""
+    """Compare two versions of a page, as ``selectors.PageContent``s."""
     old_parts, new_parts = page_parts(older), page_parts(newer)
     old_by_anchor = {part.anchor: index for index, part in enumerate(old_parts)}
     pairs = {new: old_by_anchor[part.anchor] for new, part in enumerate(new_parts) if part.anchor in old_by_anchor}
@@ -125,7 +125,7 @@ def compare_pages(older, newer):
     }
     parts = in_newer_order(changes, removed, pairs, len(old_parts))
     note_moves_between_parts(parts)
-    return Comparison(older=older.program, newer=newer.program, parts=parts)
+    return Comparison(older=older.page, newer=newer.page, parts=parts)
 
 
 @dataclass
@@ -138,10 +138,10 @@ class Part:
     blocks: list
 
 
-def page_parts(page):
-    """The parts of a ``ProgramPage``: its opening (headed by the page's title), then one a heading."""
-    parts = [Part(None, page.program.title, 1, [])]
-    for block in page.blocks:
+def page_parts(content):
+    """The parts of a ``PageContent``: its opening (headed by the page's title), then one a heading."""
+    parts = [Part(None, content.page.title, 1, [])]
+    for block in content.blocks:
         if isinstance(block, Heading):
             parts.append(Part(block.anchor, block.text, block.level, []))
         else:
@@ -149,10 +149,10 @@ def page_parts(page):
     return parts
 
 
-def compare_blocks(old_blocks, new_blocks, older_page, newer_page):
-    """The blocks of a part as ``older_page`` and ``newer_page`` (``ProgramPage``s) print them."""
-    old_words = [printed_words(block, older_page) for block in old_blocks]
-    new_words = [printed_words(block, newer_page) for block in new_blocks]
+def compare_blocks(old_blocks, new_blocks, older, newer):
+    """The blocks of a part as ``older`` and ``newer`` (``PageContent``s) print them."""
+    old_words = [printed_words(block, older) for block in old_blocks]
+    new_words = [printed_words(block, newer) for block in new_blocks]
     pairs = pair_blocks(old_blocks, new_blocks, old_words, new_words)
     moved = out_of_order(pairs)
 
@@ -288,8 +288,8 @@ def in_newer_order(changes, removed, pairs, old_count):
     return ordered + at_end
 
 
-def printed_words(block, page):
-    """What ``block`` prints on ``page`` (a ``ProgramPage``), as plain words."""
+def printed_words(block, content):
+    """What ``block`` prints in ``content`` (a ``PageContent``), as plain words."""
     if isinstance(block, Activity):
         prefix = f"{month_year(block.printed_date)}: " if block.printed_date else ""
         return prefix + words_of_html(block.text)
@@ -303,11 +303,11 @@ def printed_words(block, page):
     if isinstance(block, AgreementList):
         return ITEM_BREAK.join(
             f"{agreement.title} ({agreement.short_name})" if agreement.short_name else agreement.title
-            for agreement in page.agreements
+            for agreement in content.agreements
         ) or "(no agreements)"
     if isinstance(block, PartnerList):
         return ITEM_BREAK.join(
-            f"{partner.name} ({partner.acronym})" if partner.acronym else partner.name for partner in page.partners
+            f"{partner.name} ({partner.acronym})" if partner.acronym else partner.name for partner in content.partners
         ) or "(no partners)"
     if isinstance(block, PageContact):
         contact = block.contact

@@ -55,8 +55,8 @@ class ActivityFeed(Feed):
         # saved together (a snapshot's load) are told apart by a microsecond each.
         seen = set()
         for activity in items:
-            updated = activity.last_changed or as_datetime(activity.date or activity.program.last_updated
-                                                         or activity.program.archived_on) or timezone.now()
+            updated = activity.last_changed or as_datetime(activity.date or activity.page.last_updated
+                                                         or activity.page.archived_on) or timezone.now()
             while updated in seen:
                 updated -= timedelta(microseconds=1)
             seen.add(updated)

@@ -20,11 +20,11 @@ def version_order(name):
 
 
 class VersionCompareForm(forms.Form):
-    """?program=peru&from=2021-01-19&to=live. The page may be named by its slug,
+    """?page=peru&from=2021-01-19&to=live. The page may be named by its slug,
     the slug's last word or its country; a version by its date, "live" or
     "current" (what the page's address shows)."""
 
-    program = forms.CharField(label="Page", widget=forms.Select)
+    page = forms.CharField(label="Page", widget=forms.Select)
     older = forms.CharField(label="From version", widget=forms.Select)
     newer = forms.CharField(label="To version", widget=forms.Select)
 
@@ -33,25 +33,25 @@ class VersionCompareForm(forms.Form):
     def add_prefix(self, field_name):
         return {"older": "from", "newer": "to"}.get(field_name, field_name)
 
-    def __init__(self, *args, programs, **kwargs):
+    def __init__(self, *args, pages, **kwargs):
         super().__init__(*args, **kwargs)
-        self.programs = list(programs.order_by("title", "slug", "archived_on"))
-        pages = {program.slug: program.title for program in self.programs}
-        self.fields["program"].widget.choices = list(pages.items())
-        versions = sorted({program.version_name for program in self.programs}, key=version_order)
-        labels = {program.version_name: program.version_label for program in self.programs}
+        self.pages = list(pages.order_by("title", "slug", "archived_on"))
+        titles = {page.slug: page.title for page in self.pages}
+        self.fields["page"].widget.choices = list(titles.items())
+        versions = sorted({page.version_name for page in self.pages}, key=version_order)
+        labels = {page.version_name: page.version_label for page in self.pages}
         for name in ("older", "newer"):
             self.fields[name].widget.choices = [(version, labels[version]) for version in versions]
         self.helper = FormHelper(self)
         self.helper.form_method = "get"
         self.helper.form_class = "usa-form compare-form"
         self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout("program", "older", "newer")
+        self.helper.layout = Layout("page", "older", "newer")
         self.helper.add_input(SubmitButton("", "Compare", css_id="compare-versions"))
 
-    def clean_program(self):
-        name = self.cleaned_data["program"]
-        slugs = selectors.page_slugs_named(name, self.programs)
+    def clean_page(self):
+        name = self.cleaned_data["page"]
+        slugs = selectors.page_slugs_named(name, self.pages)
         if not slugs:
             raise forms.ValidationError(f"There is no page “{name}”: choose one from the list.")
         if len(slugs) > 1:
@@ -60,10 +60,10 @@ class VersionCompareForm(forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
-        slug = cleaned_data.get("program")
+        slug = cleaned_data.get("page")
         if slug is None:
             return cleaned_data
-        versions = {program.version_name: program for program in self.programs if program.slug == slug}
+        versions = {page.version_name: page for page in self.pages if page.slug == slug}
         known = ", ".join(sorted(versions, key=version_order))
         versions[CURRENT] = versions[max(versions, key=version_order)]
         for name in ("older", "newer"):

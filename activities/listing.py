@@ -25,7 +25,7 @@ from core import page_cache
 from core.forms import SubmitButton
 from partners.models import Partner
 
-from .models import Activity, Program, Theme
+from .models import Activity, Page, Theme
 from .search import activities_matching
 
 # The listing's title where the site is not around it: a feed's, a data file's.
@@ -101,8 +101,10 @@ class ActivityFilterSet(django_filters.FilterSet):
         field_name="partners__slug", method="with_partner", label="Partner", empty_label="Any partner",
         error_messages={"invalid_choice": "There is no partner “%(value)s”: choose one from the list."},
     )
+    # Its query parameter keeps the name it always had, "program" (public
+    # addresses, feeds, data links): "page" numbers the listing's pages.
     program = django_filters.ChoiceFilter(
-        field_name="program__slug", label="Country page", empty_label="Any country page",
+        field_name="page__slug", label="Country page", empty_label="Any country page",
         error_messages={"invalid_choice": "There is no country page “%(value)s”: choose one from the list."},
     )
     q = django_filters.CharFilter(method="search", label="Words in the text", max_length=200)
@@ -122,7 +124,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             (partner.slug, str(partner)) for partner in Partner.objects.published().only("slug", "name", "acronym")
         ]
         self.filters["program"].extra["choices"] = list(
-            Program.objects.current().order_by("title").values_list("slug", "title")
+            Page.objects.current().order_by("title").values_list("slug", "title")
         )
 
     # Themes and partners filter through a subquery on the link table, not a
@@ -236,7 +238,7 @@ class Listing:
         is a form error, never an exception."""
         activities = (
             Activity.objects.current()
-            .select_related("program")
+            .select_related("page")
             .prefetch_related("themes")
             .in_listing_order()
         )

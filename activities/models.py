@@ -64,14 +64,14 @@ LIVE = "live"
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class ProgramQuerySet(SnapshotReadOnlyQuerySet):
+class PageQuerySet(SnapshotReadOnlyQuerySet):
     def get_by_natural_key(self, slug, archived_on):
         return self.get(slug=slug, archived_on=archived_on)
 
     def current(self):
         """The version each page's address shows: the published live version,
         else the newest published snapshot."""
-        newer = Program.objects.published().filter(slug=OuterRef("slug")).exclude(pk=OuterRef("pk")).filter(
+        newer = Page.objects.published().filter(slug=OuterRef("slug")).exclude(pk=OuterRef("pk")).filter(
             Q(archived_on__isnull=True) | Q(archived_on__gt=OuterRef("archived_on"))
         )
         return self.published().filter(~Exists(newer))
@@ -85,12 +85,12 @@ class ProgramQuerySet(SnapshotReadOnlyQuerySet):
             return Coalesce(Subquery(rows.values("history_date")[:1]), Value(NEVER))
 
         changed = Greatest(
-            latest(Program.history, "id"), latest(Activity.history, "program_id"),
+            latest(Page.history, "id"), latest(Activity.history, "page_id"),
         )
         return self.annotate(last_changed=NullIf(changed, Value(NEVER)))
 
 
-class Program(Revised, Publishable, Provenanced):
+class Page(Revised, Publishable, Provenanced):
     """A page of the area, e.g. "EPA Collaboration with Peru": its body is its blocks, in order.
 
     A page is identified by its slug and the date it was archived on, so dated
@@ -124,18 +124,18 @@ class Program(Revised, Publishable, Provenanced):
                   "empty: the start of the page's first text.",
     )
     agreements = models.ManyToManyField(
-        "partners.Agreement", blank=True, related_name="programs",
+        "partners.Agreement", blank=True, related_name="pages",
         help_text="The agreements an “Agreements” block of the page lists.",
     )
     partners = models.ManyToManyField(
-        "partners.Partner", blank=True, related_name="programs",
+        "partners.Partner", blank=True, related_name="pages",
         help_text="The partners a “Partners” block of the page lists.",
     )
     last_updated = models.DateField(
         null=True, blank=True, help_text='The page footer\'s "Last updated on" date; empty when not known.'
     )
 
-    objects = ProgramQuerySet.as_manager()
+    objects = PageQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=["agreements", "partners"])
     # django-content-editor's: where blocks go. A page's body is one region.
     regions = [Region(key="main", title="Page body")]
@@ -144,14 +144,14 @@ class Program(Revised, Publishable, Provenanced):
 
     class Meta:
         ordering = ["title", "-archived_on"]
-        permissions = [("publish_program", "Can publish, unpublish and schedule pages")]
+        permissions = [("publish_page", "Can publish, unpublish and schedule pages")]
         constraints = [
             models.UniqueConstraint(
-                fields=["slug", "archived_on"], name="program_unique_slug_per_date",
+                fields=["slug", "archived_on"], name="page_unique_slug_per_date",
                 violation_error_message="This page already has a snapshot of that date.",
             ),
             models.UniqueConstraint(
-                fields=["slug"], condition=Q(archived_on__isnull=True), name="program_one_live_version",
+                fields=["slug"], condition=Q(archived_on__isnull=True), name="page_one_live_version",
                 violation_error_message="This page already has a live version: edit that one.",
             ),
         ]
@@ -208,8 +208,8 @@ class Program(Revised, Publishable, Provenanced):
 
 
 class BlockQuerySet(SnapshotReadOnlyQuerySet):
-    def get_by_natural_key(self, ordering, program_slug, program_archived_on):
-        return self.get(ordering=ordering, program__slug=program_slug, program__archived_on=program_archived_on)
+    def get_by_natural_key(self, ordering, page_slug, page_archived_on):
+        return self.get(ordering=ordering, page__slug=page_slug, page__archived_on=page_archived_on)
 
 
 class Block(Revised, Provenanced, PluginBase):
@@ -217,7 +217,7 @@ class Block(Revised, Provenanced, PluginBase):
     ``ordering``: the body is all of them, in that order. ``region`` is
     django-content-editor's (a page has one, "main")."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="%(class)s_blocks")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="%(class)s_blocks")
     region = models.CharField(max_length=20, default="main")
     ordering = models.IntegerField(default=0)
 
@@ -231,20 +231,20 @@ class Block(Revised, Provenanced, PluginBase):
         return f"{self._meta.verbose_name} {self.ordering}"
 
     def natural_key(self):
-        return (self.ordering, *self.program.natural_key())
+        return (self.ordering, *self.page.natural_key())
 
-    natural_key.dependencies = ["activities.program"]
+    natural_key.dependencies = ["activities.page"]
 
     def get_absolute_url(self):
-        return self.program.get_absolute_url()
+        return self.page.get_absolute_url()
 
     @property
     def shown_within(self):
         """What must be public too for this block to be seen, and what it is to it."""
-        return [("page", self.program)]
+        return [("page", self.page)]
 
     def change_refusal(self, what):
-        return self.program.change_refusal(what)
+        return self.page.change_refusal(what)
 
 
 class Heading(Block):
@@ -263,7 +263,7 @@ class Heading(Block):
     class Meta(Block.Meta):
         constraints = [
             models.UniqueConstraint(
-                fields=["program", "anchor"], name="heading_unique_anchor_per_page",
+                fields=["page", "anchor"], name="heading_unique_anchor_per_page",
                 violation_error_message="Another heading of this page has this anchor: choose another.",
             ),
             models.CheckConstraint(
@@ -277,7 +277,7 @@ class Heading(Block):
 
     def validate_constraints(self, exclude=None):
         # The page is not on its inline form, yet known: a taken anchor is refused in words.
-        super().validate_constraints(exclude=exclude and set(exclude) - {"program"})
+        super().validate_constraints(exclude=exclude and set(exclude) - {"page"})
 
 
 class RichText(Block):
@@ -390,17 +390,17 @@ class TopOfPage(Block):
 
 
 class ActivityQuerySet(SnapshotReadOnlyQuerySet):
-    def get_by_natural_key(self, slug, program_slug, program_archived_on):
-        return self.get(slug=slug, program__slug=program_slug, program__archived_on=program_archived_on)
+    def get_by_natural_key(self, slug, page_slug, page_archived_on):
+        return self.get(slug=slug, page__slug=page_slug, page__archived_on=page_archived_on)
 
     def published(self):
         """Published activities of a published page."""
-        return self.filter(public_condition(), public_condition("program__"))
+        return self.filter(public_condition(), public_condition("page__"))
 
     def current(self):
         """Published activities of the version each page's address shows:
         what the listings, feeds and /activities/<slug>/ offer."""
-        return self.published().filter(program__in=Program.objects.current())
+        return self.published().filter(page__in=Page.objects.current())
 
     def years(self):
         """The years these activities took place in, newest first."""
@@ -430,7 +430,7 @@ class Activity(Publishable, Block):
         NUMBERED = "numbered", "Item of a numbered list"
         PARAGRAPH = "paragraph", "Paragraph"
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="activities")
     slug = models.SlugField(
         max_length=100, help_text="The activity's address, /activities/<slug>/; unique to its page."
     )
@@ -461,7 +461,7 @@ class Activity(Publishable, Block):
     history = HistoricalRecords(m2m_fields=["themes", "partners"])
 
     class Meta:
-        ordering = ["program", "ordering", "pk"]
+        ordering = ["page", "ordering", "pk"]
         permissions = [("publish_activity", "Can publish, unpublish and schedule activities")]
         verbose_name_plural = "activities"
         constraints = [
@@ -472,7 +472,7 @@ class Activity(Publishable, Block):
             ),
             # Each dated version of a page holds its own copy of an activity.
             models.UniqueConstraint(
-                fields=["program", "slug"], name="activity_unique_slug_per_page_version",
+                fields=["page", "slug"], name="activity_unique_slug_per_page_version",
                 violation_error_message="Another activity of this page has this slug: choose another.",
             ),
         ]
@@ -481,9 +481,9 @@ class Activity(Publishable, Block):
         return listing_title(self.title, words_of_html(self.text))
 
     def natural_key(self):
-        return (self.slug, *self.program.natural_key())
+        return (self.slug, *self.page.natural_key())
 
-    natural_key.dependencies = ["activities.program"]
+    natural_key.dependencies = ["activities.page"]
 
     def get_absolute_url(self):
         return reverse("activities:activity_detail", kwargs={"slug": self.slug})
@@ -499,23 +499,23 @@ class Activity(Publishable, Block):
         if self.slug == "feed" or self.slug.isdigit():
             # /activities/feed/ and /activities/<year>/ are listings, not activities.
             errors["slug"] = "This address is taken by a listing: choose another slug."
-        elif self.slug and (self.program_id or Activity.program.is_cached(self)):
+        elif self.slug and (self.page_id or Activity.page.is_cached(self)):
             # /activities/<slug>/ names one activity of the current versions:
             # versions of the same page share slugs, other pages may not. (A
             # page being added in the same form is not saved yet, but known.)
-            pages = Activity.objects.filter(slug=self.slug).values_list("program__slug", flat=True)
-            if any(page != self.program.slug for page in pages):
+            slugs = Activity.objects.filter(slug=self.slug).values_list("page__slug", flat=True)
+            if any(slug != self.page.slug for slug in slugs):
                 errors["slug"] = "Another page has an activity with this slug: choose another."
         if self.printed_in_id and self.printed_in_id == self.pk:
             errors["printed_in"] = "An activity cannot be printed inside itself."
-        elif self.printed_in_id and self.program_id and self.printed_in.program_id != self.program_id:
+        elif self.printed_in_id and self.page_id and self.printed_in.page_id != self.page_id:
             errors["printed_in"] = "Choose an activity of the same version of the page."
         if errors:
             raise ValidationError(errors)
 
     def validate_constraints(self, exclude=None):
         # The page is not on its inline form, yet known: a slug taken on the page is refused in words there too.
-        super().validate_constraints(exclude=exclude and set(exclude) - {"program"})
+        super().validate_constraints(exclude=exclude and set(exclude) - {"page"})
 
     def normalize(self):
         if self.date and self.date.day != 1:

@@ -26,7 +26,7 @@ from partners.models import Partner
 
 from . import selectors
 from .listing import SITE_TITLE
-from .models import Program, Theme, listing_title
+from .models import Page, Theme, listing_title
 
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv"}
 CHUNK_SIZE = 500  # rows a query reads at a time, and a piece of the response holds
@@ -122,7 +122,7 @@ class Addresses:
 
     def __init__(self, base):
         self.activity_address = base + reverse("activities:activity_detail", kwargs={"slug": self.SLUG})
-        self.page = functools.cache(lambda slug: base + Program(slug=slug).page_url)
+        self.page = functools.cache(lambda slug: base + Page(slug=slug).page_url)
         self.partner = functools.cache(lambda partner: base + partner.get_absolute_url())
 
     def activity(self, slug):
@@ -141,7 +141,7 @@ def activity_record(activity, themes, partners, addresses):
         "partners": [
             {"slug": partner.slug, "name": str(partner), "url": addresses.partner(partner)} for partner in partners
         ],
-        "page": {"title": activity["program__title"], "url": addresses.page(activity["program__slug"])},
+        "page": {"title": activity["page__title"], "url": addresses.page(activity["page__slug"])},
         "url": addresses.activity(activity["slug"]),
         "last_changed": iso_time(activity["last_changed"]) if activity["last_changed"] else None,
     }

@@ -54,7 +54,7 @@ from django.utils.safestring import mark_safe
 from core.text import words_of_html
 from partners.models import Agreement, Partner
 
-from .models import Activity, Heading, ItemList, LinkList, Program, RichText
+from .models import Activity, Heading, ItemList, LinkList, Page, RichText
 
 CONFIGURATION = "english_unaccent"  # PostgreSQL: migration 0010
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # SQLite
@@ -91,11 +91,11 @@ def search_terms(query):
 
 def page_text():
     """The words a page prints besides its activities (found on their own),
-    as an expression on a Program: its headings, texts, lists and link-list
+    as an expression on a Page: its headings, texts, lists and link-list
     labels. The one place that reads a page's text for search."""
     def words_of(model, field):
         rows = (
-            model.objects.filter(program=OuterRef("pk")).order_by().values("program")
+            model.objects.filter(page=OuterRef("pk")).order_by().values("page")
             .annotate(words=StringAgg(Cast(field, TextField()), delimiter=Value("\n\n"))).values("words")
         )
         return Coalesce(Subquery(rows), Value(""), output_field=TextField())
@@ -144,7 +144,7 @@ def few_documents():
     """The few that are searched as they are, public ones only: each current
     page, published partner and published agreement as (kind, pk, title, text)."""
     documents = [
-        Program.objects.current().annotate(search_kind=Value("page"), search_title=F("title"), search_text=page_text()),
+        Page.objects.current().annotate(search_kind=Value("page"), search_title=F("title"), search_text=page_text()),
         Partner.objects.published().annotate(
             search_kind=Value("partner"), search_title=joined("name", "acronym"),
             search_text=joined("local_name", "country", separator=" · "),
@@ -239,7 +239,7 @@ class PostgresSearch:
         return [Match("activity", *row[:3]) for row in rows], rows[0][3] if rows else 0
 
     def marked_activities(self, terms, pks):
-        activities = Activity.objects.filter(pk__in=pks).select_related("program")
+        activities = Activity.objects.filter(pk__in=pks).select_related("page")
         activities = activities.annotate(marked=self.headline(WordsOfHtml("text"), terms))
         return {activity.pk: (activity, activity.marked) for activity in activities}
 
@@ -308,7 +308,7 @@ class SqliteSearch:
                 [START, STOP, self.query(terms), *pks],
             )
             marked = dict(cursor.fetchall())
-        activities = Activity.objects.filter(pk__in=pks).select_related("program")
+        activities = Activity.objects.filter(pk__in=pks).select_related("page")
         return {
             activity.pk: (activity, marked.get(activity.pk, words_of_html(activity.text))) for activity in activities
         }
@@ -413,7 +413,7 @@ class SearchResults:
     def _results(self, matches):
         by_kind = {kind: [match.pk for match in matches if match.kind == kind] for kind in KINDS}
         activities = self.backend.marked_activities(self.terms, by_kind["activity"]) if by_kind["activity"] else {}
-        models = {"page": Program, "partner": Partner, "agreement": Agreement}
+        models = {"page": Page, "partner": Partner, "agreement": Agreement}
         items = {
             kind: model.objects.in_bulk(by_kind[kind]) if by_kind[kind] else {} for kind, model in models.items()
         }
@@ -423,7 +423,7 @@ class SearchResults:
                 activity, marked = activities[match.pk]
                 results.append(SearchResult(
                     "activity", str(activity), activity.get_absolute_url(), snippet(marked),
-                    date=activity.date, context=activity.program.title,
+                    date=activity.date, context=activity.page.title,
                 ))
                 continue
             item = items[match.kind][match.pk]

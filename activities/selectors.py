@@ -11,26 +11,26 @@ from core.text import partner_slugs, summary, words_of_html
 from partners.models import Partner
 
 from .comparison import compare_pages
-from .models import BLOCK_TYPES, Activity, AgreementList, Heading, PageContact, PartnerList, Program, RichText, Theme
+from .models import BLOCK_TYPES, Activity, AgreementList, Heading, Page, PageContact, PartnerList, RichText, Theme
 from .rendering import BodyRenderer
 from .search import SearchResults
 
 
-def current_programs():
+def current_pages():
     """One published version per page: the live one, else the newest snapshot;
     kept under the content version."""
     return page_cache.fragment(
-        "current-pages", lambda: list(Program.objects.current().with_last_change().order_by("title")), timeout=600
+        "current-pages", lambda: list(Page.objects.current().with_last_change().order_by("title")), timeout=600
     )
 
 
 def pages_by_kind():
     """The current version of each page, by kind (countries, regions, programs,
     agreements; kinds without a page left out), by title within a kind."""
-    pages = current_programs()
+    pages = current_pages()
     return [
         (kind, [page for page in pages if page.kind == kind])
-        for kind in Program.Kind if any(page.kind == kind for page in pages)
+        for kind in Page.Kind if any(page.kind == kind for page in pages)
     ]
 
 
@@ -40,9 +40,9 @@ def page_versions(*, slug, drafts=False):
     ``drafts`` (a preview), unpublished versions count too. The public's are
     kept under the content version, as the page's body is."""
     def read():
-        programs = Program.objects.all() if drafts else Program.objects.published()
+        pages = Page.objects.all() if drafts else Page.objects.published()
         return list(
-            programs.filter(slug=slug).with_last_change()
+            pages.filter(slug=slug).with_last_change()
             .order_by(F("archived_on").desc(nulls_first=True))
         )
 
@@ -52,26 +52,26 @@ def page_versions(*, slug, drafts=False):
 def all_page_versions():
     """Every published version of every page, as [(title, slug, [versions as page_versions orders them])]."""
     pages = {}
-    for program in Program.objects.published().order_by("title", "slug", F("archived_on").desc(nulls_first=True)):
-        pages.setdefault(program.slug, (program.title, program.slug, []))[2].append(program)
+    for page in Page.objects.published().order_by("title", "slug", F("archived_on").desc(nulls_first=True)):
+        pages.setdefault(page.slug, (page.title, page.slug, []))[2].append(page)
     for _, _, versions in pages.values():
         for newer, older in zip(versions, [*versions[1:], None]):
             newer.previous_version = older
     return list(pages.values())
 
 
-def page_slugs_named(name, programs):
-    """The slugs of the pages among ``programs`` that ``name`` names: by slug
+def page_slugs_named(name, pages):
+    """The slugs of the pages among ``pages`` that ``name`` names: by slug
     ("epa-collaboration-peru"), by the slug's last word ("peru") or by
     country ("Peru"); the first rule that matches anything wins."""
     name = (name or "").strip()
     rules = (
-        lambda program: program.slug == name,
-        lambda program: program.slug.endswith(f"-{name}"),
-        lambda program: program.country.lower() == name.lower(),
+        lambda page: page.slug == name,
+        lambda page: page.slug.endswith(f"-{name}"),
+        lambda page: page.country.lower() == name.lower(),
     )
     for rule in rules:
-        slugs = sorted({program.slug for program in programs if rule(program)})
+        slugs = sorted({page.slug for page in pages if rule(page)})
         if slugs:
             return slugs
     return []
@@ -80,12 +80,14 @@ def page_slugs_named(name, programs):
 def compare_versions(older, newer, *, drafts=False):
     """What changed from ``older`` to ``newer`` (two versions of a page), as
     the public sees them, or with ``drafts`` as staff do."""
-    return compare_pages(program_page(older, drafts=drafts), program_page(newer, drafts=drafts))
+    return compare_pages(page_content(older, drafts=drafts), page_content(newer, drafts=drafts))
 
 
 @dataclass
-class ProgramPage:
-    program: Program
+class PageContent:
+    """A version of a page and everything it prints: its blocks, in order, and what they name."""
+
+    page: Page
     blocks: list = field(default_factory=list)  # in order
     partners_by_slug: dict = field(default_factory=dict)
     agreements: list = field(default_factory=list)  # for an agreements block
@@ -129,21 +131,21 @@ class PrintedPage:
     not_public: bool = False
 
 
-def printed_page(program, *, drafts=False, activity_list_url=None):
-    """The body of ``program`` as HTML, with what the view says about it; made
+def printed_page(page, *, drafts=False, activity_list_url=None):
+    """The body of ``page`` as HTML, with what the view says about it; made
     again only when the content changes (a preview, with ``drafts``, every time).
     Dates link to ``activity_list_url`` (None: nowhere)."""
     def make():
-        page = program_page(program, drafts=drafts)
+        content = page_content(page, drafts=drafts)
         return PrintedPage(
-            body=page.body(activity_list_url=activity_list_url), opening=summary(words_of_html(page.opening_text)),
-            years=page.years, themes=page.themes, not_public=page.not_public,
+            body=content.body(activity_list_url=activity_list_url), opening=summary(words_of_html(content.opening_text)),
+            years=content.years, themes=content.themes, not_public=content.not_public,
         )
 
     if drafts:
         return make()
     variant = "linked-dates" if activity_list_url else "plain-dates"
-    return page_cache.fragment(f"printed-page.{program.pk}.{variant}", make, timeout=600)
+    return page_cache.fragment(f"printed-page.{page.pk}.{variant}", make, timeout=600)
 
 
 def block_texts(block):
@@ -151,13 +153,13 @@ def block_texts(block):
     return [getattr(block, name) for name in ("text", "items", "links") if hasattr(block, name)]
 
 
-def page_blocks(program, *, drafts=False):
-    """The blocks of ``program``'s body, in order: one query per type of block,
+def page_blocks(page, *, drafts=False):
+    """The blocks of ``page``'s body, in order: one query per type of block,
     whatever their number; with ``drafts`` (a preview), unpublished activities too.
     An activity printed inside another one's text is not a block of its own."""
     blocks = []
     for model in BLOCK_TYPES:
-        rows = model.objects.filter(program=program).order_by()  # sorted below, across kinds
+        rows = model.objects.filter(page=page).order_by()  # sorted below, across kinds
         if model is Activity:
             rows = rows.filter(printed_in__isnull=True)
             if not drafts:
@@ -170,23 +172,23 @@ def page_blocks(program, *, drafts=False):
     return blocks
 
 
-def program_page(program, *, drafts=False):
+def page_content(page, *, drafts=False):
     """Everything the page prints, in a fixed number of queries whatever the
     number of blocks; with ``drafts`` (a preview), unpublished activities too."""
-    blocks = page_blocks(program, drafts=drafts)
+    blocks = page_blocks(page, drafts=drafts)
     kinds = {type(block) for block in blocks}
     items = [block for block in blocks if isinstance(block, Activity)]
-    page = ProgramPage(
-        program=program,
+    content = PageContent(
+        page=page,
         blocks=blocks,
-        agreements=list(program.agreements.published().order_by("title")) if AgreementList in kinds else [],
-        partners=list(program.partners.published().order_by("name")) if PartnerList in kinds else [],
-        not_public=not all(item.is_published for item in [program, *items]),
+        agreements=list(page.agreements.published().order_by("title")) if AgreementList in kinds else [],
+        partners=list(page.partners.published().order_by("name")) if PartnerList in kinds else [],
+        not_public=not all(item.is_published for item in [page, *items]),
         years=sorted({activity.date.year for activity in items if activity.date}, reverse=True),
         themes=list(Theme.objects.filter(activities__in=items).distinct()) if items else [],
     )
-    page.partners_by_slug = linked_partners(*page.texts)
-    return page
+    content.partners_by_slug = linked_partners(*content.texts)
+    return content
 
 
 def linked_partners(*texts):
@@ -197,7 +199,7 @@ def linked_partners(*texts):
 
 def neighbours_on_page(activity):
     """The published activities printed just before and just after ``activity`` on its page."""
-    siblings = Activity.objects.published().filter(program=activity.program_id)
+    siblings = Activity.objects.published().filter(page=activity.page_id)
     key = (activity.ordering, activity.pk)
     before = Q(ordering__lt=key[0]) | Q(ordering=key[0], pk__lt=key[1])
     after = Q(ordering__gt=key[0]) | Q(ordering=key[0], pk__gt=key[1])
@@ -209,7 +211,7 @@ def neighbours_on_page(activity):
 def heading_above(activity):
     """The heading ``activity`` is printed under on its page, or None."""
     return (
-        Heading.objects.filter(program=activity.program_id, ordering__lte=activity.ordering)
+        Heading.objects.filter(page=activity.page_id, ordering__lte=activity.ordering)
         .order_by("-ordering", "-pk").first()
     )
 
@@ -226,7 +228,7 @@ def listing_rows(activities):
     its page and when its record last changed (``last_changed``), as values:
     model instances took a third of an export's time."""
     return activities.prefetch_related(None).with_last_change().values(
-        "pk", "slug", "title", "date", "text", "last_changed", "program__slug", "program__title"
+        "pk", "slug", "title", "date", "text", "last_changed", "page__slug", "page__title"
     )
 
 
@@ -263,7 +265,7 @@ def activities_data_set():
     either (records loaded with plain loaddata), their pages' dates."""
     activities = Activity.objects.current().values("pk")
     pages = list(
-        Program.objects.filter(activities__in=activities).distinct().order_by("country")
+        Page.objects.filter(activities__in=activities).distinct().order_by("country")
         .values_list("country", "last_updated", "archived_on")
     )
     if not pages:

@@ -5,33 +5,33 @@ from django.urls import reverse
 
 from . import selectors
 from .listing import published_years
-from .models import Activity, Program, Theme
+from .models import Activity, Page, Theme
 
 
-class ProgramSitemap(Sitemap):
+class PageSitemap(Sitemap):
     """Each page's address, which shows its current version."""
 
     def items(self):
-        return selectors.current_programs()
+        return selectors.current_pages()
 
-    def location(self, program):
-        return program.page_url
+    def location(self, page):
+        return page.page_url
 
-    def lastmod(self, program):
+    def lastmod(self, page):
         # A live version: when it last changed; a snapshot: the archive's date.
-        if not program.is_snapshot:
-            return program.last_changed
-        return program.last_updated or program.archived_on
+        if not page.is_snapshot:
+            return page.last_changed
+        return page.last_updated or page.archived_on
 
 
 class SnapshotSitemap(Sitemap):
     """Every dated snapshot at its own /archive/ address."""
 
     def items(self):
-        return Program.objects.published().filter(archived_on__isnull=False).order_by("slug", "archived_on")
+        return Page.objects.published().filter(archived_on__isnull=False).order_by("slug", "archived_on")
 
-    def lastmod(self, program):
-        return program.last_updated or program.archived_on
+    def lastmod(self, page):
+        return page.last_updated or page.archived_on
 
 
 class ActivitySitemap(Sitemap):
@@ -53,7 +53,7 @@ class ListingSitemap(Sitemap):
 
 # By section: /sitemap-<section>.xml.
 SITEMAPS = {
-    "programs": ProgramSitemap,
+    "current-pages": PageSitemap,
     "snapshots": SnapshotSitemap,
     "activities": ActivitySitemap,
     "listings": ListingSitemap,

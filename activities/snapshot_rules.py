@@ -1,6 +1,6 @@
 """A dated snapshot is an archive: once made, nothing changes it.
 
-A snapshot is a page (Program) with ``archived_on`` set, its blocks
+A snapshot is a page (Page) with ``archived_on`` set, its blocks
 (activities included), and their many-to-many rows (the page's agreements
 and partners, the activities' themes and partners). This module refuses every write to one that
 goes through Django: a model's save() and delete() (the raw saves of
@@ -143,34 +143,34 @@ def check(snapshots, what, using, hint=HINT):
 
 
 def _models():
-    from .models import BLOCK_TYPES, Program
+    from .models import BLOCK_TYPES, Page
 
-    return Program, BLOCK_TYPES
+    return Page, BLOCK_TYPES
 
 
-def _dated(using, *, programs=()):
-    """The dated pages among ``programs`` (ids or a subquery)."""
-    Program, _ = _models()
-    found = Program._base_manager.using(using).filter(archived_on__isnull=False, pk__in=programs)
+def _dated(using, *, pages=()):
+    """The dated pages among ``pages`` (ids or a subquery)."""
+    Page, _ = _models()
+    found = Page._base_manager.using(using).filter(archived_on__isnull=False, pk__in=pages)
     return [Snapshot(*row) for row in found.order_by("archived_on", "slug").values_list("slug", "archived_on", "title")]
 
 
 def _stored(queryset):
     """The snapshots the rows of ``queryset`` belong to as stored: a page is
     its own; a block (an activity too) is its page's."""
-    Program, _ = _models()
-    if queryset.model is Program:
-        return _dated(queryset.db, programs=queryset.values("pk"))
-    return _dated(queryset.db, programs=queryset.values("program_id"))
+    Page, _ = _models()
+    if queryset.model is Page:
+        return _dated(queryset.db, pages=queryset.values("pk"))
+    return _dated(queryset.db, pages=queryset.values("page_id"))
 
 
 def _of_values(model, objs, using):
     """The snapshots unsaved rows would belong to."""
-    Program, _ = _models()
-    if model is Program:
+    Page, _ = _models()
+    if model is Page:
         return [Snapshot(obj.slug, _date(obj.archived_on), obj.title) for obj in objs if obj.is_snapshot]
-    programs = [obj.program_id for obj in objs if obj.program_id is not None]
-    return _dated(using, programs=programs) if programs else []
+    pages = [obj.page_id for obj in objs if obj.page_id is not None]
+    return _dated(using, pages=pages) if pages else []
 
 
 def _id(value):
@@ -179,8 +179,8 @@ def _id(value):
 
 def _date(value):
     """A page's date as a date, however it was given ("2021-01-19" too)."""
-    Program, _ = _models()
-    return Program._meta.get_field("archived_on").to_python(value)
+    Page, _ = _models()
+    return Page._meta.get_field("archived_on").to_python(value)
 
 
 def _unchanged(model, instance, using):
@@ -197,20 +197,20 @@ def _unchanged(model, instance, using):
 
 def check_update(queryset, changes):
     """update() of ``queryset`` with ``changes``: neither the rows nor where they go may be in a snapshot."""
-    Program, _ = _models()
+    Page, _ = _models()
     using = queryset._db or router.db_for_write(queryset.model)
     queryset = queryset.using(using)
     what = f"update {queryset.model._meta.verbose_name_plural}"
     check(_stored(queryset), what, using)
     archived_on = changes.get("archived_on")
-    if queryset.model is Program and archived_on is not None and not hasattr(archived_on, "resolve_expression"):
+    if queryset.model is Page and archived_on is not None and not hasattr(archived_on, "resolve_expression"):
         # Dating live pages would make snapshots without freeze_snapshot.
         rows = queryset.values_list("slug", "title")
         check([Snapshot(slug, _date(archived_on), title) for slug, title in rows], what, using)
-    targets = [_id(changes[name]) for name in ("program", "program_id") if name in changes]
+    targets = [_id(changes[name]) for name in ("page", "page_id") if name in changes]
     targets = [pk for pk in targets if isinstance(pk, (int, str))]
     if targets:
-        check(_dated(using, programs=targets), what, using)
+        check(_dated(using, pages=targets), what, using)
 
 
 def check_new_rows(model, objs, using):
@@ -222,7 +222,7 @@ def check_new_rows(model, objs, using):
 
 
 def _check_save(sender, instance, raw, using, **kwargs):
-    Program, _ = _models()
+    Page, _ = _models()
     stored = _stored(sender._base_manager.using(using).filter(pk=instance.pk)) if instance.pk is not None else []
     keys = {snapshot.key for snapshot in stored}
     snapshots = [*stored, *(s for s in _of_values(sender, [instance], using) if s.key not in keys)]
@@ -231,14 +231,14 @@ def _check_save(sender, instance, raw, using, **kwargs):
         return
     if raw and _unchanged(sender, instance, using):
         return  # loaddata saving a record again as it is
-    if raw and sender is Program and not _exists(sender, instance, using) and _begins_snapshot(instance, using):
+    if raw and sender is Page and not _exists(sender, instance, using) and _begins_snapshot(instance, using):
         return
     verbose = sender._meta.verbose_name
     if stored:  # named as it is stored, not as the refused change would have it
         what = f"change the {verbose} “{sender._base_manager.using(using).get(pk=instance.pk)}”"
     elif instance.pk is None:
         what = f"add the {verbose} “{instance}”"
-    elif sender is Program:
+    elif sender is Page:
         what = f"date the live version “{instance.title}”"
     else:
         what = f"move the {verbose} “{instance}” into a snapshot"
@@ -253,9 +253,9 @@ def _begins_snapshot(page, using):
     """loaddata of a fixture whose page date is not in the database: the
     records of the snapshot it creates may be written until its transaction ends."""
     connection = connections[using]
-    Program, _ = _models()
+    Page, _ = _models()
     archived_on = _date(page.archived_on)
-    if not connection.atomic_blocks or Program._base_manager.using(using).filter(
+    if not connection.atomic_blocks or Page._base_manager.using(using).filter(
         slug=page.slug, archived_on=archived_on
     ).exists():
         return False
@@ -264,7 +264,7 @@ def _begins_snapshot(page, using):
 
 
 def _check_delete(sender, instance, using, origin=None, **kwargs):
-    # Named as the caller asked: "delete the program …", not the first of its activities.
+    # Named as the caller asked: "delete the page …", not the first of its activities.
     if isinstance(origin, models.Model):
         what = f"delete the {origin._meta.verbose_name} “{origin}”"
     elif isinstance(origin, models.QuerySet):
@@ -284,7 +284,7 @@ def _links_checker(field):
         if not reverse:  # page.agreements.add(…), activity.themes.remove(…)
             owners = owner_model._base_manager.filter(pk=instance.pk)
             what = f"change the {field.verbose_name} of the {owner_model._meta.verbose_name} “{instance}”"
-        else:  # theme.activities.add(…), agreement.programs.clear()
+        else:  # theme.activities.add(…), agreement.pages.clear()
             owners = owner_model._base_manager.filter(
                 pk__in=pk_set if action != "pre_clear" else getattr(instance, field.remote_field.name).values("pk")
             )
@@ -307,9 +307,9 @@ SHARED = {
 
 def snapshots_using(obj, using=DEFAULT_DB_ALIAS):
     """The dated snapshots that use ``obj`` (a theme, partner, agreement or contact)."""
-    Program, _ = _models()
+    Page, _ = _models()
     paths = SHARED[obj._meta.label_lower]
-    pages = Program._base_manager.using(using).filter(archived_on__isnull=False)
+    pages = Page._base_manager.using(using).filter(archived_on__isnull=False)
     pages = pages.filter(functools.reduce(operator.or_, (Q(**{path: obj}) for path in paths))).distinct()
     return [Snapshot(*row) for row in pages.order_by("archived_on", "slug").values_list("slug", "archived_on", "title")]
 
@@ -327,12 +327,12 @@ def connect():
     """Connects the handlers (ActivitiesConfig.ready)."""
     from partners.models import Agreement, Contact, Partner
 
-    from .models import BLOCK_TYPES, Activity, Program, Theme
+    from .models import BLOCK_TYPES, Activity, Page, Theme
 
-    for model in (Program, *BLOCK_TYPES):
+    for model in (Page, *BLOCK_TYPES):
         pre_save.connect(_check_save, sender=model, dispatch_uid=f"snapshot-save-{model._meta.label_lower}")
         pre_delete.connect(_check_delete, sender=model, dispatch_uid=f"snapshot-delete-{model._meta.label_lower}")
-    for field in (Program._meta.get_field("agreements"), Program._meta.get_field("partners"),
+    for field in (Page._meta.get_field("agreements"), Page._meta.get_field("partners"),
                   Activity._meta.get_field("themes"), Activity._meta.get_field("partners")):
         m2m_changed.connect(_links_checker(field), sender=field.remote_field.through, weak=False,
                             dispatch_uid=f"snapshot-links-{field.model._meta.label_lower}-{field.name}")

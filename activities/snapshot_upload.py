@@ -43,7 +43,7 @@ class SnapshotUploadAdmin:
     def get_urls(self):
         return [
             path("load-snapshot/", self.admin_site.admin_view(self.load_snapshot_view),
-                 name="activities_program_load_snapshot"),
+                 name="activities_page_load_snapshot"),
             *super().get_urls(),
         ]
 
@@ -60,14 +60,14 @@ class SnapshotUploadAdmin:
             if report is not None:
                 for line in report.lines():
                     self.message_user(request, line, messages.SUCCESS)
-                return redirect("admin:activities_program_changelist")
+                return redirect("admin:activities_page_changelist")
         context = {
             **self.admin_site.each_context(request),
             "title": "Load a snapshot",
             "opts": self.opts,
             "form": form,
         }
-        return TemplateResponse(request, "admin/activities/program/load_snapshot.html", context)
+        return TemplateResponse(request, "admin/activities/page/load_snapshot.html", context)
 
     def load_uploaded(self, request, form):
         """The report of loading the uploaded file, or None with the reason on the form."""

@@ -21,7 +21,7 @@ from core.text import partner_slugs
 from partners.models import Partner
 
 from . import selectors, snapshot_rules
-from .models import BLOCK_TYPES, LIVE, Activity, Program
+from .models import BLOCK_TYPES, LIVE, Activity, Page
 from .snapshot_rules import Snapshot
 
 # A snapshot holds content only: no users, permissions or content types.
@@ -35,7 +35,7 @@ class SnapshotError(Exception):
 def is_publisher(user):
     """Publishers may make, replace and delete snapshots."""
     return user is not None and all(
-        user.has_perm(permission) for permission in ("activities.delete_program", publish_permission(Program))
+        user.has_perm(permission) for permission in ("activities.delete_page", publish_permission(Page))
     )
 
 
@@ -62,27 +62,27 @@ class SnapshotReport:
             )
 
 
-def find_program(name, *, archived_on):
+def find_page(name, *, archived_on):
     """The version of a page dated ``archived_on`` (None: the live one), named
     by its slug ("epa-collaboration-peru"), the slug's last word ("peru") or
     its country ("Peru")."""
-    versions = list(Program.objects.filter(archived_on=archived_on))
+    versions = list(Page.objects.filter(archived_on=archived_on))
     slugs = selectors.page_slugs_named(name, versions)
     if len(slugs) > 1:
         raise SnapshotError(f"“{name}” names several pages dated {archived_on or LIVE}: give the full slug.")
     if slugs:
-        return next(program for program in versions if program.slug == slugs[0])
-    known = ", ".join(str(program) for program in Program.objects.order_by("slug", "archived_on")) or "none"
+        return next(page for page in versions if page.slug == slugs[0])
+    known = ", ".join(str(page) for page in Page.objects.order_by("slug", "archived_on")) or "none"
     raise SnapshotError(f"No page “{name}” dated {archived_on or LIVE}. The pages are: {known}.")
 
 
-def export_snapshot(program):
+def export_snapshot(page):
     """Exactly one version of a page as a natural-key fixture (a list of
     records): the things it refers to first, then the page and its blocks in
     order (an activity printed inside another after it). load_snapshot reads it back."""
     blocks = []
     for model in BLOCK_TYPES:
-        rows = model.objects.filter(program=program)
+        rows = model.objects.filter(page=page)
         if model is Activity:
             rows = rows.prefetch_related("themes", "partners")
         blocks += rows
@@ -94,13 +94,13 @@ def export_snapshot(program):
         # A fixture names a block by its place; two in one place could not be told apart when loaded.
         model, ordering = twice
         raise SnapshotError(
-            f"{program} cannot be exported: two {model._meta.verbose_name_plural} of it stand at ordering {ordering}, "
+            f"{page} cannot be exported: two {model._meta.verbose_name_plural} of it stand at ordering {ordering}, "
             "and a block is known by its place. Give each its own place (save the page's form once), then export it."
         )
     activities = [block for block in blocks if isinstance(block, Activity)]
     themes = {theme for activity in activities for theme in activity.themes.all()}
     partners = {partner for activity in activities for partner in activity.partners.all()}
-    partners |= set(program.partners.all())
+    partners |= set(page.partners.all())
     partners |= set(Partner.objects.filter(slug__in=partner_slugs(*(
         value for block in blocks for value in selectors.block_texts(block)
     ))))
@@ -108,9 +108,9 @@ def export_snapshot(program):
     objects = [
         *sorted(themes, key=lambda theme: theme.slug),
         *sorted(partners, key=lambda partner: partner.slug),
-        *program.agreements.order_by("slug"),
+        *page.agreements.order_by("slug"),
         *sorted(contacts, key=lambda contact: contact.slug),
-        program,
+        page,
         *blocks,
     ]
     return json.loads(
@@ -166,7 +166,7 @@ class _Loader:
         self.waiting = []  # (where, existing, instance, m2m): records compared once their forward references are found
         self.seen = {}  # (model, natural key) -> where: a key given twice is an error
         # The snapshots in the database before this load, and those this file holds records of.
-        self.snapshots = {page.pk: page for page in Program.objects.filter(archived_on__isnull=False)}
+        self.snapshots = {page.pk: page for page in Page.objects.filter(archived_on__isnull=False)}
         self.touched = {}
 
     def add(self, where, record):
@@ -203,7 +203,7 @@ class _Loader:
             self.differ(where.index, where.say(f"is not in {Snapshot.of(snapshot)} already in the database"))
             self.index(model)[key] = instance  # compared and cleaned, never written
         elif existing is None:
-            if model is Program and instance.is_snapshot:
+            if model is Page and instance.is_snapshot:
                 self.allowance.add(instance.slug, instance.archived_on)  # a new snapshot
             self.new.append((where, instance, m2m))
             self.index(model)[key] = instance
@@ -216,7 +216,7 @@ class _Loader:
     def snapshot_of(self, obj):
         """The snapshot already in the database that ``obj`` (a stored record
         or one read from the file) belongs to; None for anything else."""
-        page_id = obj.pk if isinstance(obj, Program) else getattr(obj, "program_id", None)
+        page_id = obj.pk if isinstance(obj, Page) else getattr(obj, "page_id", None)
         snapshot = self.snapshots.get(page_id)
         if snapshot is not None and snapshot.pk not in self.touched:
             self.touched[snapshot.pk] = snapshot
@@ -250,7 +250,7 @@ class _Loader:
         gone = self.removed.get((target_model, key))
         if obj is None and gone is not None:
             raise SnapshotError(where.say(
-                f"refers to {_named(gone)} of {Snapshot.of(gone.program)}, which the file does not hold: "
+                f"refers to {_named(gone)} of {Snapshot.of(gone.page)}, which the file does not hold: "
                 "a file that replaces a snapshot holds all of it", model_field.name,
             ))
         if obj is None and not forward:
@@ -376,11 +376,11 @@ class _Loader:
         missing = []
         for snapshot in self.touched.values():
             for model in BLOCK_TYPES:
-                stored = model.objects.filter(program=snapshot).select_related("program")
+                stored = model.objects.filter(page=snapshot).select_related("page")
                 missing += [obj for obj in stored if (model, tuple(obj.natural_key())) not in self.seen]
         missing.sort(key=lambda obj: (obj.ordering, BLOCK_TYPES.index(type(obj)), obj.pk))
         for order, obj in enumerate(missing, start=len(self.loaded) + 1):
-            self.differ(order, f"{self.path}: {_named(obj)} of {Snapshot.of(obj.program)} is in the database but not in the file")
+            self.differ(order, f"{self.path}: {_named(obj)} of {Snapshot.of(obj.page)} is in the database but not in the file")
 
     def remove_what_the_file_lacks(self, snapshot):
         """Removes the blocks of ``snapshot`` (being replaced) that the file does
@@ -393,7 +393,7 @@ class _Loader:
             (model, key, obj)
             for model in BLOCK_TYPES
             for key, obj in self.index(model).items()
-            if obj.pk is not None and obj.program_id == snapshot.pk and (model, key) not in self.held
+            if obj.pk is not None and obj.page_id == snapshot.pk and (model, key) not in self.held
         ]
         # Those printed inside another first: removing the other would empty their reference.
         missing.sort(key=lambda found: not (isinstance(found[2], Activity) and found[2].printed_in_id))
@@ -417,14 +417,14 @@ def _held_blocks(records):
     for record in records:
         fields = record.get("fields") if isinstance(record, dict) else None
         model = models.get(str(record.get("model", "")).lower()) if isinstance(fields, dict) else None
-        if model is None or not isinstance(fields.get("program"), list):
+        if model is None or not isinstance(fields.get("page"), list):
             continue
         own = model._meta.get_field("slug" if model is Activity else "ordering")
         try:
             value = own.to_python(fields.get(own.name, own.get_default()))
         except ValidationError:
             continue
-        key = (value, *fields["program"])
+        key = (value, *fields["page"])
         if all(part is None or isinstance(part, (str, int)) for part in key):
             held.add((model, key))
     return held
@@ -563,10 +563,21 @@ def _check_values(where, record):
             stack += [(item, depth + 1, (*names, name)) for name, item in reversed(value.items())]
 
 
+# A file written before pages were called pages names them "programs": it is
+# refused, saying what to write instead, rather than read under two names.
+OLD_PAGE_LABEL = "activities.program"
+OLD_NAMES_HINT = (
+    'pages were called programs when this file was written: write "activities.page" for "activities.program", '
+    'and "page" for the field "program" of each block and activity'
+)
+
+
 def _check_record(where, record):
     """The record's model, once its shape, model and field names are right."""
     if not isinstance(record, dict) or not isinstance(record.get("fields"), dict) or "model" not in record:
         raise SnapshotError(where.say('a record is an object with "model" and "fields"'))
+    if str(record["model"]).lower() == OLD_PAGE_LABEL:
+        raise SnapshotError(where.say(f"unknown model {record['model']!r}: {OLD_NAMES_HINT}"))
     try:
         model = apps.get_model(record["model"])
     except (LookupError, ValueError, TypeError) as error:
@@ -579,5 +590,6 @@ def _check_record(where, record):
         try:
             model._meta.get_field(name)
         except FieldDoesNotExist as error:
-            raise SnapshotError(where.say(f"{record['model']} has no such field", field_name=name)) from error
+            hint = f": {OLD_NAMES_HINT}" if name == "program" and model in (Page, *BLOCK_TYPES) else ""
+            raise SnapshotError(where.say(f"{record['model']} has no such field{hint}", field_name=name)) from error
     return model

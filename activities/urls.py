@@ -9,8 +9,8 @@ app_name = "activities"
 
 urlpatterns = [
     path("international-cooperation/", include([
-        path("", views.ProgramIndexView.as_view(), name="page_index"),
-        path("<slug:slug>/", views.ProgramDetailView.as_view(), name="page_detail"),
+        path("", views.PageIndexView.as_view(), name="page_index"),
+        path("<slug:slug>/", views.PageDetailView.as_view(), name="page_detail"),
     ])),
     path("activities/", include("activities.activity_urls")),
     path("archive/", include("activities.archive_urls")),

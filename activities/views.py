@@ -1,7 +1,7 @@
 import re
 
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
@@ -13,10 +13,10 @@ from core.text import summary, words_of_html
 from . import open_data, selectors
 from .forms import SearchForm, VersionCompareForm
 from .listing import Listing, without_empty_fields
-from .models import Activity, Program
+from .models import Activity, Page
 
 
-class ProgramIndexView(TemplateView):
+class PageIndexView(TemplateView):
     """The web area's pages, by kind: the home page and the International Cooperation index."""
 
     template_name = "activities/area_index.html"
@@ -25,48 +25,48 @@ class ProgramIndexView(TemplateView):
         return super().get_context_data(pages_by_kind=selectors.pages_by_kind(), **kwargs)
 
 
-class ProgramDetailView(PreviewMixin, TemplateView):
-    template_name = "activities/program_detail.html"
-    preview_model = Program
+class PageDetailView(PreviewMixin, TemplateView):
+    template_name = "activities/page_detail.html"
+    preview_model = Page
 
     at_archive_address = False
 
-    def get_program(self, versions):
+    def get_page(self, versions):
         return versions[0] if versions else None
 
     def get_context_data(self, **kwargs):
         versions = selectors.page_versions(slug=self.kwargs["slug"], drafts=self.preview)
-        program = self.get_program(versions)
-        if program is None:
+        page = self.get_page(versions)
+        if page is None:
             raise Http404("No published page at this address.")
         # A snapshot at its /archive/ address is printed as it was: its dates link nowhere.
-        page = selectors.printed_page(
-            program, drafts=self.preview,
+        printed = selectors.printed_page(
+            page, drafts=self.preview,
             activity_list_url=None if self.at_archive_address else reverse("activities:activity_list"),
         )
         return super().get_context_data(
             at_archive_address=self.at_archive_address,
             # A snapshot at its archive address links to the current version,
             # unless it is the current version itself.
-            current_version_url=program.page_url if self.at_archive_address and program != versions[0] else "",
+            current_version_url=page.page_url if self.at_archive_address and page != versions[0] else "",
             versions=versions,
-            program=program,
-            body=page.body,
-            not_public=page.not_public,
-            years=page.years,
-            themes=page.themes,
-            meta_description=program.meta_description or page.opening,
+            page=page,
+            body=printed.body,
+            not_public=printed.not_public,
+            years=printed.years,
+            themes=printed.themes,
+            meta_description=page.meta_description or printed.opening,
             **kwargs,
         )
 
 
-class ArchivedProgramView(ProgramDetailView):
+class ArchivedPageView(PageDetailView):
     """One dated snapshot of a page at its own address, whatever version the
     page's address shows now."""
 
     at_archive_address = True
 
-    def get_program(self, versions):
+    def get_page(self, versions):
         return next((version for version in versions if version.archived_on == self.kwargs["date"]), None)
 
 
@@ -79,14 +79,28 @@ class ArchiveIndexView(TemplateView):
         return super().get_context_data(pages=selectors.all_page_versions(), **kwargs)
 
 
+# The compare view's page parameter before pages were called pages.
+OLD_PAGE_PARAMETER = "program"
+
+
 class CompareView(TemplateView):
-    """/archive/compare/?program=peru&from=2021-01-19&to=live: what changed
+    """/archive/compare/?page=peru&from=2021-01-19&to=live: what changed
     between two published versions of a page."""
 
     template_name = "activities/compare.html"
 
+    def get(self, request, *args, **kwargs):
+        # ?program= named the page before pages were called pages: old links move to ?page=.
+        if OLD_PAGE_PARAMETER in request.GET:
+            query = [
+                ("page" if name == OLD_PAGE_PARAMETER else name, value)
+                for name, values in request.GET.lists() for value in values
+            ]
+            return HttpResponsePermanentRedirect(f"{request.path}?{urlencode(query)}")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        form = VersionCompareForm(self.request.GET or None, programs=Program.objects.published())
+        form = VersionCompareForm(self.request.GET or None, pages=Page.objects.published())
         comparison = None
         if form.is_valid():
             comparison = selectors.compare_versions(form.cleaned_data["older"], form.cleaned_data["newer"])
@@ -238,10 +252,10 @@ class ActivityDetailView(PreviewMixin, DetailView):
         # Versions of a page share their activities' slugs: a preview shows the
         # live version's, else the newest snapshot's.
         activities = (
-            Activity.objects.order_by(F("program__archived_on").desc(nulls_first=True))
+            Activity.objects.order_by(F("page__archived_on").desc(nulls_first=True))
             if self.preview else Activity.objects.current()
         )
-        return activities.select_related("program", "printed_in").prefetch_related("themes", "partners")
+        return activities.select_related("page", "printed_in").prefetch_related("themes", "partners")
 
     def get_object(self, queryset=None):
         activity = self.get_queryset().filter(slug=self.kwargs["slug"]).first()

@@ -10,13 +10,13 @@ import django
 django.setup()
 
 from activities import services  # noqa: E402
-from activities.models import Activity, Program, Theme  # noqa: E402
+from activities.models import Activity, Page, Theme  # noqa: E402
 from core.publishing import Status  # noqa: E402
 from tests.content import past_activities  # noqa: E402
 
 count = int(sys.argv[1])
-live = services.start_live_version(Program.objects.get(slug="epa-collaboration-peru", archived_on__isnull=False))
-Program.objects.filter(pk=live.pk).update(status=Status.PUBLISHED)
+live = services.start_live_version(Page.objects.get(slug="epa-collaboration-peru", archived_on__isnull=False))
+Page.objects.filter(pk=live.pk).update(status=Status.PUBLISHED)
 themes = list(Theme.objects.order_by("pk"))
 # One subject word in ten activities each, so that a search matches a tenth of them.
 subjects = ["workshop", "webinar", "inspection", "training", "course", "visit", "study", "meeting", "pilot", "plan"]

@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 count, out = int(sys.argv[1]), Path(sys.argv[2])
 records = json.loads((ROOT / "fixtures" / "peru-2021-01-19.json").read_text(encoding="utf-8"))
-program = next(record for record in records if record["model"] == "activities.program")
-page_key = [program["fields"]["slug"], program["fields"]["archived_on"]]
+page = next(record for record in records if record["model"] == "activities.page")
+page_key = [page["fields"]["slug"], page["fields"]["archived_on"]]
 themes = [record["fields"]["slug"] for record in records if record["model"] == "activities.theme"]
 partners = [record["fields"]["slug"] for record in records if record["model"] == "partners.partner"]
 # Printed at the end of the "Past Activities" list, as tests.content.past_activities() places them.
@@ -27,7 +27,7 @@ for n in range(count):
         "model": "activities.activity",
         "fields": {
             "status": "published", "provenance": "added", "provenance_note": "",
-            "program": page_key, "region": "main", "ordering": place, "display": "bulleted", "date_prefix": True,
+            "page": page_key, "region": "main", "ordering": place, "display": "bulleted", "date_prefix": True,
             "slug": f"generated-{n}", "title": "", "date": datetime.date(2001 + n % 20, 1 + n % 12, 1).isoformat(),
             "text": text, "themes": [[themes[n % len(themes)]], [themes[(n + 3) % len(themes)]]],
             "partners": [[partners[n % len(partners)]]], "printed_in": None, "publish_at": None,

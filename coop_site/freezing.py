@@ -74,9 +74,9 @@ def file_for(path, query=""):
     if path == COMPARE:
         # The comparisons the pages link to are frozen, each under its own folder.
         chosen = dict(params)
-        if sorted(chosen) != ["from", "program", "to"] or len(params) != 3:
+        if sorted(chosen) != ["from", "page", "to"] or len(params) != 3:
             return None
-        return f"archive/compare/{chosen['program']}/{chosen['from']}--{chosen['to']}/index.html"
+        return f"archive/compare/{chosen['page']}/{chosen['from']}--{chosen['to']}/index.html"
     if params and [name for name, _ in params] != ["page"]:
         return None
     relative = path.lstrip("/")

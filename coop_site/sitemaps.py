@@ -5,8 +5,8 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 
-class PageSitemap(Sitemap):
-    """Pages with no model behind them."""
+class SitewideSitemap(Sitemap):
+    """The site-wide pages, which no model is behind: home, indexes, listings."""
 
     def items(self):
         return [

@@ -6,20 +6,20 @@ from django.views.generic import RedirectView, TemplateView
 
 from activities import sitemaps as activities_sitemaps
 from activities.open_data import catalog
-from activities.views import ProgramIndexView, SearchView
+from activities.views import PageIndexView, SearchView
 from core.middleware import reads_query
 from core.page_cache import etag_only
 from partners import sitemaps as partners_sitemaps
 
-from .sitemaps import PageSitemap
+from .sitemaps import SitewideSitemap
 
 FAVICON = "uswds/img/favicons/favicon.ico"
 
 # sitemap.xml's sections, by name (/sitemap-<name>.xml), in the index's order.
-SITEMAPS = {"pages": PageSitemap, **activities_sitemaps.SITEMAPS, **partners_sitemaps.SITEMAPS}
+SITEMAPS = {"pages": SitewideSitemap, **activities_sitemaps.SITEMAPS, **partners_sitemaps.SITEMAPS}
 
 urlpatterns = [
-    path("", ProgramIndexView.as_view(template_name="home.html"), name="home"),
+    path("", PageIndexView.as_view(template_name="home.html"), name="home"),
     path("", include("activities.urls")),
     path("", include("partners.urls")),
     path("search/", reads_query("q", "page")(SearchView.as_view()), name="search"),
@@ -29,6 +29,11 @@ urlpatterns = [
     path(
         "sitemap.xml", reads_query("p")(etag_only(sitemap_views.index)), {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.index",
+    ),
+    # The pages' section was "programs" before pages were called pages.
+    path(
+        "sitemap-programs.xml",
+        reads_query("p")(RedirectView.as_view(url="/sitemap-current-pages.xml", permanent=True, query_string=True)),
     ),
     path(
         "sitemap-<section>.xml", reads_query("p")(etag_only(sitemap_views.sitemap)), {"sitemaps": SITEMAPS},
@@ -42,6 +47,11 @@ urlpatterns = [
     re_path(
         r"^admin/coop_site/message/(?P<rest>.*)$",
         RedirectView.as_view(url="/admin/contact/message/%(rest)s", permanent=True, query_string=True),
+    ),
+    # The pages' admin pages of before pages were called pages (bookmarks, links in mails).
+    re_path(
+        r"^admin/activities/program/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/activities/page/%(rest)s", permanent=True, query_string=True),
     ),
     path("admin/", admin.site.urls),
 ]

@@ -271,6 +271,19 @@ def drop_triggers(using="default"):
             cursor.execute(f"DROP FUNCTION IF EXISTS {TRIGGER_FUNCTION}()")
 
 
+def drop_triggers_of(table, using="default"):
+    """Take the triggers off one table, named as it is in the database: a
+    migration that renames a content table calls it with the old name, and the
+    next install_triggers (after the migrate) puts them on under the new one."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS content_version ON {connection.ops.quote_name(table)}")
+        else:
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {_sqlite_trigger(connection, table, event)}")
+
+
 def _version_table(connection):
     from .models import ContentVersion
 

@@ -13,9 +13,9 @@ def dated(records, date):
     the live version): a page's natural key ends with its date."""
     for record in records:
         fields = record["fields"]
-        if record["model"] == "activities.program":
+        if record["model"] == "activities.page":
             fields["archived_on"] = date
-        for name in ("program", "printed_in"):
+        for name in ("page", "printed_in"):
             if isinstance(fields.get(name), list):
                 fields[name] = [*fields[name][:-1], date]
     return records
@@ -37,27 +37,27 @@ def load_peru_as_live_version():
         call_command("load_snapshot", str(live_version_fixture(folder)), stdout=io.StringIO())
 
 
-def past_activities_place(program):
+def past_activities_place(page):
     """Where an activity added to the Peru page's "Past Activities" list goes:
     the ``ordering`` of its last item (those of one ordering are printed in
     the order they were added)."""
     from activities.models import Activity, Heading
 
-    after = Heading.objects.get(program=program, anchor="agreements").ordering
-    return Activity.objects.filter(program=program, ordering__lt=after).order_by("-ordering")[0].ordering
+    after = Heading.objects.get(page=page, anchor="agreements").ordering
+    return Activity.objects.filter(page=page, ordering__lt=after).order_by("-ordering")[0].ordering
 
 
-def past_activities(program, count, *, slug="extra", **fields):
-    """``count`` unsaved published activities of ``program`` printed at the end of
+def past_activities(page, count, *, slug="extra", **fields):
+    """``count`` unsaved published activities of ``page`` printed at the end of
     its "Past Activities" list, for bulk_create(); "{n}" in ``text`` and
     ``title`` is each one's number."""
     from activities.models import Activity
 
-    ordering = past_activities_place(program)
+    ordering = past_activities_place(page)
     fields = {"status": "published", "display": "bulleted", **fields}
     text, title = fields.pop("text", "Extra activity {n}."), fields.pop("title", "")
     return [
-        Activity(program=program, ordering=ordering, slug=f"{slug}-{n}", text=text.format(n=n),
+        Activity(page=page, ordering=ordering, slug=f"{slug}-{n}", text=text.format(n=n),
                  title=title.format(n=n), **fields)
         for n in range(count)
     ]

@@ -18,7 +18,7 @@ def words(text):
     return " ".join(text.split())
 
 
-class Page(HTMLParser):
+class ParsedHtml(HTMLParser):
     """The blocks of text, headings, lists and links of an HTML page."""
 
     def __init__(self, html):
@@ -86,7 +86,7 @@ class Page(HTMLParser):
 def text_without_exit_links(html):
     """All the words of ``html``, with each "Exit" disclaimer link taken out."""
     html = re.sub(r"\s*<a class=\"exit-disclaimer\"[^>]*>Exit</a>", "", html)
-    return " ".join(Page(html).blocks)
+    return " ".join(ParsedHtml(html).blocks)
 
 
 def seed_blocks():

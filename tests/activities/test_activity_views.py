@@ -7,15 +7,15 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from activities.models import Activity, Program, Theme
+from activities.models import Activity, Page, Theme
 from tests.content import load_peru_as_live_version, past_activities_place
-from tests.html import PERU_PAGE, FilterChoices, Page, words
+from tests.html import PERU_PAGE, FilterChoices, ParsedHtml, words
 
 
 def listed(testcase, response):
     """The activity links of a listing, in order."""
     testcase.assertEqual(response.status_code, 200)
-    page = Page(response.content.decode())
+    page = ParsedHtml(response.content.decode())
     return [link["href"] for link in page.links if DETAIL.match(link["href"])]
 
 
@@ -30,10 +30,10 @@ def summary(response):
 
 def add_activities(count, *, themes=(), year=2015, slug="extra"):
     """``count`` published activities in the Past Activities list."""
-    program = Program.objects.get()
-    ordering = past_activities_place(program)
+    page = Page.objects.get()
+    ordering = past_activities_place(page)
     created = Activity.objects.bulk_create(
-        Activity(program=program, ordering=ordering, slug=f"{slug}-{n}", title=f"{slug.title()} activity {n}",
+        Activity(page=page, ordering=ordering, slug=f"{slug}-{n}", title=f"{slug.title()} activity {n}",
                  text=f"An added activity, number {n}.", date=datetime.date(year, 1 + n % 12, 1),
                  status="published")
         for n in range(count)
@@ -57,7 +57,7 @@ class ActivityListTests(TestCase):
         self.assertEqual(len(rows), 17)
 
     def test_each_row_shows_the_printed_date_a_title_its_themes_and_its_page(self):
-        page = Page(self.client.get("/activities/").content.decode())
+        page = ParsedHtml(self.client.get("/activities/").content.decode())
         first = next(i for i, block in enumerate(page.blocks) if block.startswith("March 2020"))
         self.assertEqual(page.blocks[first], "March 2020 Webinar with OEFA on inspections of the Raura Mine")
         self.assertEqual(page.blocks[first + 1], "EPA Collaboration with Peru. Themes: Enforcement and compliance")
@@ -198,7 +198,7 @@ class ActivityListTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(summary(response), "0 activities in 2019 on Mercury.")
         self.assertContains(response, "No activity matches these filters.")
-        hrefs = [link["href"] for link in Page(response.content.decode()).links]
+        hrefs = [link["href"] for link in ParsedHtml(response.content.decode()).links]
         self.assertIn("/activities/2019/", hrefs)
         self.assertEqual(response.headers["X-Robots-Tag"], "noindex")
 
@@ -220,14 +220,14 @@ class ActivityListTests(TestCase):
         response = self.client.get("/activities/theme/water-quality/", {"q": "added"}, follow=True)
         self.assertEqual(len(listed(self, response)), 20)
         self.assertEqual(summary(response), "25 activities on Water quality containing “added”, page 1 of 2.")
-        page = Page(response.content.decode())
+        page = ParsedHtml(response.content.decode())
         next_page = next(link["href"] for link in page.links if link["text"] == "Next")
         self.assertEqual(next_page, "/activities/theme/water-quality/?page=2&q=added")
         second = self.client.get(next_page)
         self.assertEqual(len(listed(self, second)), 5)
         self.assertIn('<link rel="canonical" href="http://testserver/activities/theme/water-quality/?page=2&q=added">',
                       unescape(second.content.decode()))
-        self.assertIn("/activities/theme/water-quality/?q=added", [link["href"] for link in Page(second.content.decode()).links])
+        self.assertIn("/activities/theme/water-quality/?q=added", [link["href"] for link in ParsedHtml(second.content.decode()).links])
 
     def test_unknown_year_or_theme_in_the_path_is_a_404_in_the_site_look(self):
         for address in ("/activities/1800/", "/activities/2030/", "/activities/99999999999/",
@@ -293,7 +293,7 @@ class ActivityDetailTests(TestCase):
     def test_shows_text_date_themes_partners_and_where_it_is_printed(self):
         response = self.client.get("/activities/peru-2020-03-raura-mine-inspections-webinar/")
         self.assertContains(response, "Raura Mine")
-        page = Page(response.content.decode())
+        page = ParsedHtml(response.content.decode())
         hrefs = [link["href"] for link in page.links]
         self.assertIn("/activities/2020/", hrefs)
         self.assertIn("/activities/theme/enforcement-and-compliance/", hrefs)
@@ -308,7 +308,7 @@ class ActivityDetailTests(TestCase):
             text='<p>A pilot in <a href="partner:oefa">Chincha</a> &amp; Tambo de Mora.</p><p>It went on in 2017.</p>'
         )
         html = self.client.get("/activities/peru-2016-09-marine-litter-pilot/").content.decode()
-        main = Page(html[html.index("<main") : html.index("</main>")])
+        main = ParsedHtml(html[html.index("<main") : html.index("</main>")])
         at = main.blocks.index("A pilot in Chincha Exit & Tambo de Mora.")
         self.assertEqual(main.blocks[at + 1], "It went on in 2017.")
         self.assertIn('<meta name="description" content="A pilot in Chincha &amp; Tambo de Mora. It went on in 2017.">',
@@ -318,7 +318,7 @@ class ActivityDetailTests(TestCase):
         response = self.client.get("/activities/peru-2019-06-compliance-promotion-workshop/")
         self.assertContains(response, "EPA Collaboration with Peru, Past Activities</a>")
         second = Activity.objects.get(printed_in__isnull=False)  # printed inside the December 2017 bullet
-        page = Page(self.client.get(second.get_absolute_url()).content.decode())
+        page = ParsedHtml(self.client.get(second.get_absolute_url()).content.decode())
         self.assertIn(f"{PERU_PAGE}#{second.printed_in.slug}", [link["href"] for link in page.links])
 
     def test_previous_and_next_follow_the_order_of_the_page(self):

@@ -9,11 +9,11 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from activities.models import Activity, Heading, LinkList, Program, RichText, Theme
+from activities.models import Activity, Heading, LinkList, Page, RichText, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.content import load_peru_as_live_version, past_activities, staff_user
 from tests.forms import add_row, admin_form_data, row_of
-from tests.html import PERU_PAGE, SNAPSHOT, Page
+from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml
 
 BLOCK_PREFIXES = [
     "heading_blocks", "richtext_blocks", "itemlist_blocks", "activities", "linklist_blocks",
@@ -33,7 +33,7 @@ def block_editor(html):
 
 def printed(html, *texts):
     """Where each of ``texts`` is printed in the page's main part (-1: not printed)."""
-    main = " ".join(Page(html[html.index("<main") : html.index("</main>")]).blocks)
+    main = " ".join(ParsedHtml(html[html.index("<main") : html.index("</main>")]).blocks)
     return [main.find(text) for text in texts]
 
 
@@ -57,11 +57,18 @@ class AdminTests(TestCase):
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
 
+    def test_the_admin_addresses_of_when_pages_were_called_programs_move_to_the_pages(self):
+        page = Page.objects.get(archived_on=None)
+        response = self.client.get(f"/admin/activities/program/{page.pk}/change/?_changelist_filters=x")
+        self.assertEqual((response.status_code, response["Location"]),
+                         (301, f"/admin/activities/page/{page.pk}/change/?_changelist_filters=x"))
+        self.assertContains(self.client.get("/admin/activities/page/"), "Select page to change")
+
     def test_editing_a_text_on_the_pages_form_shows_on_the_page_at_once(self):
-        program = Program.objects.get()
-        opening = RichText.objects.get(program=program, ordering=10)
-        url = self.change_url(program)
-        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
+        page = Page.objects.get()
+        opening = RichText.objects.get(page=page, ordering=10)
+        url = self.change_url(page)
+        data = admin_form_data(self.client.get(url).content.decode(), "page_form")
         data[f"richtext_blocks-{row_of(data, 'richtext_blocks', opening)}-text"] = "A new opening, written by staff."
         self.assertEqual(self.client.post(url, data).status_code, 302)
         response = self.client.get(PERU_PAGE)
@@ -76,8 +83,8 @@ class AdminTests(TestCase):
         self.assertNotContains(response, "Trash Free Waters")
 
     def test_the_pages_form_edits_its_blocks_of_every_kind(self):
-        program = Program.objects.get()
-        html = self.client.get(self.change_url(program)).content.decode()
+        page = Page.objects.get()
+        html = self.client.get(self.change_url(page)).content.decode()
         for prefix, count in (("heading_blocks", 7), ("richtext_blocks", 5), ("activities", 17),
                               ("linklist_blocks", 1), ("pagecontact_blocks", 1), ("topofpage_blocks", 4)):
             self.assertIn(f'name="{prefix}-TOTAL_FORMS" value="{count}"', html)
@@ -90,7 +97,7 @@ class AdminTests(TestCase):
         self.assertIn("View on site", html)
 
     def test_the_add_form_offers_every_kind_of_block(self):
-        html = self.client.get(reverse("admin:activities_program_add")).content.decode()
+        html = self.client.get(reverse("admin:activities_page_add")).content.decode()
         editor = block_editor(html)
         self.assertEqual([plugin["prefix"] for plugin in editor["plugins"]], BLOCK_PREFIXES)
         self.assertTrue(editor["allowChange"])
@@ -98,7 +105,7 @@ class AdminTests(TestCase):
         self.assertIn('id="heading_blocks-empty"', html, "the form a new heading is made from")
 
     def test_the_block_editors_import_map_runs_by_the_requests_nonce_and_public_pages_carry_none(self):
-        for url in (reverse("admin:activities_program_add"), self.change_url(Program.objects.get())):
+        for url in (reverse("admin:activities_page_add"), self.change_url(Page.objects.get())):
             with self.subTest(url=url):
                 response = self.client.get(url)
                 nonce = re.search(r'<script type="importmap" nonce="([^"]+)">', response.content.decode())[1]
@@ -108,7 +115,7 @@ class AdminTests(TestCase):
         self.assertNotIn("nonce", self.client.get(PERU_PAGE)["Content-Security-Policy"])
 
     def test_every_script_style_and_module_of_the_page_form_is_served(self):
-        html = self.client.get(self.change_url(Program.objects.get())).content.decode()
+        html = self.client.get(self.change_url(Page.objects.get())).content.decode()
         importmap = json.loads(re.search(r'<script type="importmap"[^>]*>(.*?)</script>', html, re.S)[1])
         assets = {*re.findall(r'(?:src|href)="(/static/[^"]+)"', html), *importmap["imports"].values()}
         self.assertIn("/static/content_editor/index.js", assets)
@@ -118,14 +125,14 @@ class AdminTests(TestCase):
                 self.assertEqual(self.client.get(asset).status_code, 200)
 
     def test_reordering_two_blocks_by_their_ordering_fields_changes_the_printed_order(self):
-        program = Program.objects.get()
-        opening = RichText.objects.get(program=program, ordering=10)
-        explore = LinkList.objects.get(program=program, ordering=20)
+        page = Page.objects.get()
+        opening = RichText.objects.get(page=page, ordering=10)
+        explore = LinkList.objects.get(page=page, ordering=20)
         html = self.client.get(PERU_PAGE).content.decode()
         text, links = printed(html, "The U.S.-Peru Trade Promotion Agreement", "Explore our work with Peru:")
         self.assertLess(text, links)
-        url = self.change_url(program)
-        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
+        url = self.change_url(page)
+        data = admin_form_data(self.client.get(url).content.decode(), "page_form")
         data[f"richtext_blocks-{row_of(data, 'richtext_blocks', opening)}-ordering"] = "20"
         data[f"linklist_blocks-{row_of(data, 'linklist_blocks', explore)}-ordering"] = "10"
         self.assertEqual(self.client.post(url, data).status_code, 302)
@@ -135,17 +142,17 @@ class AdminTests(TestCase):
         self.assertNotEqual(text, -1)
 
     def test_a_block_deleted_on_the_pages_form_leaves_the_page(self):
-        program = Program.objects.get()
-        heading = Heading.objects.get(program=program, anchor="learn-more")
-        url = self.change_url(program)
-        data = admin_form_data(self.client.get(url).content.decode(), "program_form")
+        page = Page.objects.get()
+        heading = Heading.objects.get(page=page, anchor="learn-more")
+        url = self.change_url(page)
+        data = admin_form_data(self.client.get(url).content.decode(), "page_form")
         data[f"heading_blocks-{row_of(data, 'heading_blocks', heading)}-DELETE"] = "on"
         self.assertEqual(self.client.post(url, data).status_code, 302)
         self.assertFalse(Heading.objects.filter(pk=heading.pk).exists())
         self.assertNotContains(self.client.get(PERU_PAGE), "Learn More About Peru")
 
     def test_changelists_search_and_filter_with_counts(self):
-        for model in (Program, Activity, Theme, Partner, Agreement, Contact):
+        for model in (Page, Activity, Theme, Partner, Agreement, Contact):
             url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
             self.assertEqual(self.client.get(url).status_code, 200, url)
         url = reverse("admin:activities_activity_changelist")
@@ -220,7 +227,7 @@ class AdminTests(TestCase):
         warning = ("holds a link that the site prints as its words only, as plain text: "
                    "“the agency” links to /\\evil.example/p: ")
         self.assertContains(self.client.get(self.change_url(activity)), f"Text {warning}")
-        self.assertContains(self.client.get(self.change_url(Program.objects.get())),
+        self.assertContains(self.client.get(self.change_url(Page.objects.get())),
                             f"“Trash Free Waters pilot against marine litter in Chincha”, text {warning}")
         self.assertContains(self.client.get(self.change_url(Partner.objects.get(slug="oefa"))),
                             "Web address holds a link that the site prints as its words only, as plain text: "
@@ -252,16 +259,16 @@ class PageFormQueryBudgetTests(TestCase):
         return len(captured)
 
     def test_the_pages_form_reads_the_same_queries_whatever_the_number_of_its_blocks(self):
-        program = Program.objects.get()
-        url = change_url(program)
+        page = Page.objects.get()
+        url = change_url(page)
         few = self.queries(url)
         mercury, oefa = Theme.objects.get(slug="mercury"), Partner.objects.get(slug="oefa")
-        added = Activity.objects.bulk_create(past_activities(program, 40))
+        added = Activity.objects.bulk_create(past_activities(page, 40))
         Activity.themes.through.objects.bulk_create(
             Activity.themes.through(activity_id=activity.pk, theme_id=mercury.pk) for activity in added)
         Activity.partners.through.objects.bulk_create(
             Activity.partners.through(activity_id=activity.pk, partner_id=oefa.pk) for activity in added)
-        Heading.objects.bulk_create(Heading(program=program, ordering=400 + n, text=f"More {n}", anchor=f"more-{n}")
+        Heading.objects.bulk_create(Heading(page=page, ordering=400 + n, text=f"More {n}", anchor=f"more-{n}")
                                     for n in range(20))
         self.assertEqual(few, self.queries(url))
         self.assertLessEqual(few, 40)
@@ -277,8 +284,8 @@ class OneFormToBuildAPageTests(TestCase):
 
     def setUp(self):
         self.client.force_login(self.editor)
-        self.url = reverse("admin:activities_program_add")
-        self.data = admin_form_data(self.client.get(self.url).content.decode(), "program_form")
+        self.url = reverse("admin:activities_page_add")
+        self.data = admin_form_data(self.client.get(self.url).content.decode(), "page_form")
         self.data.update(title="EPA Collaboration with Chile", slug="epa-collaboration-chile", kind="country",
                          country="Chile")
 
@@ -300,13 +307,13 @@ class OneFormToBuildAPageTests(TestCase):
         self.assertEqual(response.status_code, 302, re.findall(r'class="errorlist[^>]*>(.*?)</ul>',
                                                                response.content.decode(), re.S))
 
-        program = Program.objects.get(slug="epa-collaboration-chile")
-        self.assertEqual((program.status, program.activities.count()), ("draft", 2))
-        self.assertEqual(set(program.activities.values_list("status", flat=True)), {"draft"}, "an editor's drafts")
+        page = Page.objects.get(slug="epa-collaboration-chile")
+        self.assertEqual((page.status, page.activities.count()), ("draft", 2))
+        self.assertEqual(set(page.activities.values_list("status", flat=True)), {"draft"}, "an editor's drafts")
         self.assertEqual(list(Activity.objects.get(slug="chile-2020-05-air-quality-workshop").themes.all()), [mercury])
-        page = self.client.get(program.page_url)  # the editor's preview
-        self.assertEqual(page.status_code, 200)
-        places = printed(page.content.decode(), "Activities", "EPA and Chile work together.",
+        preview = self.client.get(page.page_url)  # the editor's preview
+        self.assertEqual(preview.status_code, 200)
+        places = printed(preview.content.decode(), "Activities", "EPA and Chile work together.",
                          "Mercury monitoring training.", "Air quality workshop in Santiago.",
                          "For more on EPA's work with Chile, contact:", contact.name)
         self.assertNotIn(-1, places, places)
@@ -318,7 +325,7 @@ class OneFormToBuildAPageTests(TestCase):
         response = self.client.post(self.url, self.data)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Another page has an activity with this slug: choose another.")
-        self.assertFalse(Program.objects.filter(slug="epa-collaboration-chile").exists())
+        self.assertFalse(Page.objects.filter(slug="epa-collaboration-chile").exists())
 
     def test_themes_and_partners_can_be_added_from_the_form_in_a_popup(self):
         html = self.client.get(self.url).content.decode()
@@ -342,21 +349,21 @@ class SnapshotFormTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        cls.snapshot = Program.objects.get()
+        cls.snapshot = Page.objects.get()
 
     def test_a_snapshots_form_shows_its_blocks_read_only(self):
-        heading = Heading.objects.get(program=self.snapshot, anchor="past-activities")
+        heading = Heading.objects.get(page=self.snapshot, anchor="past-activities")
         for group in ("Editors", "Publishers"):
             with self.subTest(group=group):
                 self.client.force_login(staff_user(group.lower(), group))
                 html = self.client.get(change_url(self.snapshot)).content.decode()
                 self.assertIn("Past Activities", html)
                 self.assertIn('name="heading_blocks-TOTAL_FORMS" value="7"', html)
-                fields = admin_form_data(html, "program_form")
+                fields = admin_form_data(html, "page_form")
                 # No block's content is an input: only which it is and where it stands, for the editor's
                 # script to show them in order.
                 self.assertEqual({name.split("-")[-1] for name in fields if re.match(r"\w+-\d+-", name)},
-                                 {"id", "program", "region", "ordering"})
+                                 {"id", "page", "region", "ordering"})
                 self.assertNotIn("DELETE", html)
                 self.assertNotIn("-__prefix__-", html, "no form for a new block")
                 editor = block_editor(html)

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import services
-from activities.models import Activity, Heading, Program
+from activities.models import Activity, Heading, Page
 from tests.content import LITTER, RAURA, load_peru_as_live_version, staff_user
 from tests.forms import add_row, admin_action, admin_form_data, confirm, row_of
-from tests.html import PERU_PAGE, SNAPSHOT, Page
+from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml
 
 
 def change_url(obj):
@@ -25,14 +25,14 @@ def change_url(obj):
 def messages_of(response):
     """The admin's messages as staff read them, each with the addresses it links."""
     items = re.findall(r'<li class="(?:success|warning|error|info)">(.*?)</li>', response.content.decode(), re.S)
-    return [(" ".join(Page(item).blocks), [link["href"] for link in Page(item).links]) for item in items]
+    return [(" ".join(ParsedHtml(item).blocks), [link["href"] for link in ParsedHtml(item).links]) for item in items]
 
 
 class LiveVersionTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         load_peru_as_live_version()
-        cls.program = Program.objects.get()
+        cls.page = Page.objects.get()
         cls.editor = staff_user("editor", "Editors")
         cls.publisher = staff_user("publisher", "Publishers")
 
@@ -44,12 +44,12 @@ class LiveVersionTestCase(TestCase):
 
     def page_form(self, user):
         """The page's form as ``user``'s browser shows it: its URL and data."""
-        url = change_url(self.program)
+        url = change_url(self.page)
         self.client.force_login(user)
-        return url, admin_form_data(self.client.get(url).content.decode(), "program_form")
+        return url, admin_form_data(self.client.get(url).content.decode(), "page_form")
 
     def errors(self, response):
-        return [Page(item).blocks[0] for item in
+        return [ParsedHtml(item).blocks[0] for item in
                 re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)]
 
 
@@ -72,10 +72,10 @@ class ActivityDateTests(LiveVersionTestCase):
 
 class ConstraintInWordsTests(LiveVersionTestCase):
     def test_a_second_live_version_of_a_page_is_refused_in_words(self):
-        response = self.submit(reverse("admin:activities_program_add"), "program_form", self.editor,
-                               title="Peru again", slug=self.program.slug, country="Peru")
+        response = self.submit(reverse("admin:activities_page_add"), "page_form", self.editor,
+                               title="Peru again", slug=self.page.slug, country="Peru")
         self.assertEqual(self.errors(response), ["This page already has a live version: edit that one."])
-        self.assertEqual(Program.objects.count(), 1)
+        self.assertEqual(Page.objects.count(), 1)
 
     def test_a_slug_taken_on_the_page_is_refused_in_words_from_the_pages_form(self):
         url, data = self.page_form(self.editor)
@@ -117,26 +117,26 @@ class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
         return confirm(self.client, changelist, confirmation, **extra)
 
     def test_publishing_an_activity_of_a_draft_page_says_so_and_links_the_page(self):
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         Activity.objects.filter(slug__in=[RAURA, LITTER]).update(status="draft")
         litter = Activity.objects.get(slug=LITTER)
         response = self.publish(Activity, litter)
         self.assertEqual(messages_of(response), [
             (f"Published 1 activity: {litter}.", []),
             (f"Published “{litter}”, but it is not on the public site: "
-             "its page “EPA Collaboration with Peru (live)” is a draft.", [change_url(self.program)]),
+             "its page “EPA Collaboration with Peru (live)” is a draft.", [change_url(self.page)]),
         ])
         self.assertEqual(self.client.get(f"/activities/{LITTER}/").status_code, 200, "staff preview")
 
     def test_a_scheduled_page_is_named_with_its_time_for_each_activity(self):
         when = timezone.now() + datetime.timedelta(days=2)
-        Program.objects.update(publish_at=when)
+        Page.objects.update(publish_at=when)
         Activity.objects.filter(slug__in=[RAURA, LITTER]).update(status="draft")
         litter, raura = Activity.objects.get(slug=LITTER), Activity.objects.get(slug=RAURA)
         notes = messages_of(self.publish(Activity, litter, raura))[1:]
         self.assertEqual(sorted(notes), sorted([
             (f"Published “{item}”, but it is not on the public site: its page “EPA Collaboration with Peru (live)” "
-             f"is scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.", [change_url(self.program)])
+             f"is scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.", [change_url(self.page)])
             for item in (raura, litter)
         ]))
 
@@ -147,7 +147,7 @@ class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
         self.assertEqual(self.client.get(f"/activities/{LITTER}/").status_code, 200)
 
     def test_scheduling_in_bulk_says_it_too(self):
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         litter = Activity.objects.get(slug=LITTER)
         when = timezone.localtime() + datetime.timedelta(days=3)
         response = self.publish(Activity, litter, publish_at=when.strftime("%Y-%m-%dT%H:%M"))
@@ -155,17 +155,17 @@ class PublishingWhatThePublicCannotSeeTests(LiveVersionTestCase):
                                                       "its page “EPA Collaboration with Peru (live)” is a draft.")
 
     def test_a_publisher_who_sets_published_in_the_form_is_told_too(self):
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         Activity.objects.filter(slug=LITTER).update(status="draft")
         litter = Activity.objects.get(slug=LITTER)
         response = self.submit(change_url(litter), "activity_form", self.publisher, status="published")
         notes = messages_of(response)
         self.assertIn((f"Published “{litter}”, but it is not on the public site: "
-                       "its page “EPA Collaboration with Peru (live)” is a draft.", [change_url(self.program)]), notes)
+                       "its page “EPA Collaboration with Peru (live)” is a draft.", [change_url(self.page)]), notes)
         self.assertEqual(Activity.objects.get(slug=LITTER).status, "published")
 
     def test_saving_other_changes_says_nothing_of_it(self):
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         litter = Activity.objects.get(slug=LITTER)
         notes = messages_of(self.submit(change_url(litter), "activity_form", self.publisher, text="Edited."))
         self.assertEqual([note for note, _ in notes if "not on the public site" in note], [])
@@ -183,16 +183,16 @@ class SnapshotEditableCopyTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        cls.snapshot = Program.objects.get()
+        cls.snapshot = Page.objects.get()
         cls.editor = staff_user("editor", "Editors")
-        cls.start_url = reverse("admin:activities_program_start_live_draft", args=[cls.snapshot.pk])
+        cls.start_url = reverse("admin:activities_page_start_live_draft", args=[cls.snapshot.pk])
 
     def setUp(self):
         self.client.force_login(self.editor)
 
     def note(self, obj):
         """The words and links the form shows about the snapshot."""
-        page = Page(self.client.get(change_url(obj)).content.decode())
+        page = ParsedHtml(self.client.get(change_url(obj)).content.decode())
         note = next(block for block in page.blocks if "it is shown, not edited" in block)
         return note, [link["href"] for link in page.links if link["text"] in note]
 
@@ -208,17 +208,17 @@ class SnapshotEditableCopyTests(TestCase):
         self.assertEqual(links, [self.start_url], "said once, linking the page's action")
 
     def test_the_link_asks_first_then_starts_the_live_draft_and_opens_it(self):
-        page = Page(self.client.get(self.start_url).content.decode())
+        page = ParsedHtml(self.client.get(self.start_url).content.decode())
         self.assertIn(("h1", "Start a live draft of “EPA Collaboration with Peru”?"), page.headings)
         self.assertIn("the page’s address goes on showing the snapshot until the draft is published",
                       " ".join(page.blocks))
-        self.assertFalse(Program.objects.filter(archived_on=None).exists(), "nothing is done before it is confirmed")
+        self.assertFalse(Page.objects.filter(archived_on=None).exists(), "nothing is done before it is confirmed")
         response = self.client.post(self.start_url, follow=True)
-        live = Program.objects.get(archived_on=None)
+        live = Page.objects.get(archived_on=None)
         self.assertRedirects(response, change_url(live))
         self.assertContains(response, f"Started “{live}” as a draft: edit it, then publish it.")
         self.assertEqual((live.status, live.activities.count()), ("draft", self.snapshot.activities.count()))
-        self.assertEqual(Program.objects.get(pk=self.snapshot.pk).archived_on, datetime.date(2021, 1, 19))
+        self.assertEqual(Page.objects.get(pk=self.snapshot.pk).archived_on, datetime.date(2021, 1, 19))
 
     def test_once_there_is_a_live_version_the_forms_link_it_instead(self):
         live = services.start_live_version(self.snapshot, user=self.editor)
@@ -226,25 +226,25 @@ class SnapshotEditableCopyTests(TestCase):
         self.assertIn("To change it, edit the page’s live version: “EPA Collaboration with Peru (live)”.", note)
         self.assertIn(change_url(live), links)
         self.assertNotIn(self.start_url, links)
-        note, links = self.note(Activity.objects.get(slug=LITTER, program=self.snapshot))
+        note, links = self.note(Activity.objects.get(slug=LITTER, page=self.snapshot))
         self.assertEqual(links, [change_url(live)])
         response = self.client.post(self.start_url, follow=True)
         self.assertRedirects(response, change_url(live))
         self.assertContains(response, "already has a live version")
-        self.assertEqual(Program.objects.count(), 2, "no second live version")
+        self.assertEqual(Page.objects.count(), 2, "no second live version")
 
     def test_the_live_versions_own_address_leads_back_to_it(self):
         live = services.start_live_version(self.snapshot, user=self.editor)
-        url = reverse("admin:activities_program_start_live_draft", args=[live.pk])
+        url = reverse("admin:activities_page_start_live_draft", args=[live.pk])
         response = self.client.post(url, follow=True)
         self.assertRedirects(response, change_url(live))
         self.assertContains(response, "is the live version: edit that one.")
-        self.assertEqual(Program.objects.count(), 2)
+        self.assertEqual(Page.objects.count(), 2)
 
     def test_staff_who_may_not_add_pages_are_refused(self):
         self.client.force_login(staff_user("reader"))
         self.assertIn(self.client.post(self.start_url).status_code, (302, 403))
-        self.assertFalse(Program.objects.filter(archived_on=None).exists())
+        self.assertFalse(Page.objects.filter(archived_on=None).exists())
 
 
 class TextHelpTests(LiveVersionTestCase):

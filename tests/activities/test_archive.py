@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import services
-from activities.models import Activity, Heading, Program, RichText
+from activities.models import Activity, Heading, Page, RichText
 from activities.selectors import page_blocks
 from core.services import for_each, publish, unpublish
 from tests.content import LITTER, RAURA, staff_user
 from tests.forms import admin_action, admin_form_data
-from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
+from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml, seed_blocks, text_without_exit_links, words
 
 ARCHIVE_2021 = "/archive/2021-01-19" + PERU_PAGE
 NOTICE = "This is not the current EPA website."
@@ -27,12 +27,12 @@ def title_of(response):
     return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)[1]
 
 
-def rewrite_opening(program, text):
-    RichText.objects.filter(pk=RichText.objects.filter(program=program).order_by("ordering")[0].pk).update(text=text)
+def rewrite_opening(page, text):
+    RichText.objects.filter(pk=RichText.objects.filter(page=page).order_by("ordering")[0].pk).update(text=text)
 
 
 def link_texts(response):
-    return {link["text"]: link["href"] for link in Page(response.content.decode()).links}
+    return {link["text"]: link["href"] for link in ParsedHtml(response.content.decode()).links}
 
 
 class VersionsTestCase(TestCase):
@@ -41,7 +41,7 @@ class VersionsTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        cls.snapshot = Program.objects.get()
+        cls.snapshot = Page.objects.get()
         cls.publisher = staff_user("publisher", "Publishers")
         cls.editor = staff_user("editor", "Editors")
 
@@ -49,13 +49,13 @@ class VersionsTestCase(TestCase):
         """The live version, published, with ``changes`` to the page and its
         first text (the page's opening words) rewritten as ``opening``."""
         live = services.start_live_version(self.snapshot, user=self.publisher)
-        Program.objects.filter(pk=live.pk).update(**changes)
+        Page.objects.filter(pk=live.pk).update(**changes)
         if opening is not None:
             rewrite_opening(live, opening)
         return publish(live, user=self.publisher)
 
     def live_activity(self, slug):
-        return Activity.objects.get(slug=slug, program__archived_on=None)
+        return Activity.objects.get(slug=slug, page__archived_on=None)
 
 
 class ArchiveAddressTests(VersionsTestCase):
@@ -121,7 +121,7 @@ class ArchiveAddressTests(VersionsTestCase):
         today = timezone.localtime(changed)
         self.assertEqual(footer_date(PERU_PAGE), f"{today:%B} {today.day}, {today.year}")
         self.assertEqual(footer_date(ARCHIVE_2021), archived_date, "a snapshot keeps its archive's date")
-        sitemap = self.client.get("/sitemap-programs.xml").content.decode()
+        sitemap = self.client.get("/sitemap-current-pages.xml").content.decode()
         entry = sitemap[sitemap.index(f"<loc>http://testserver{PERU_PAGE}</loc>"):]
         self.assertEqual(re.search(r"<lastmod>([^<]+)</lastmod>", entry)[1], changed.date().isoformat())
 
@@ -190,14 +190,14 @@ class ArchiveAddressTests(VersionsTestCase):
         self.assertEqual(links["Live version"], PERU_PAGE)
         self.assertEqual(
             links["What changed since January 19, 2021"],
-            "/archive/compare/?program=epa-collaboration-peru&from=2021-01-19&to=live",
+            "/archive/compare/?page=epa-collaboration-peru&from=2021-01-19&to=live",
         )
 
     def test_the_sitemap_names_the_page_address_and_each_snapshot(self):
         self.start_published_live_version()
         index = self.client.get("/sitemap.xml").content.decode()
         addresses = []
-        for section in re.findall(r"<loc>http://testserver(/sitemap-\w+\.xml)</loc>", index):
+        for section in re.findall(r"<loc>http://testserver(/sitemap-[\w-]+\.xml)</loc>", index):
             addresses += re.findall(r"<loc>http://testserver([^<]*)</loc>", self.client.get(section).content.decode())
         self.assertEqual(addresses.count(PERU_PAGE), 1)
         self.assertEqual(addresses.count(ARCHIVE_2021), 1)
@@ -213,7 +213,7 @@ class CurrentVersionListingTests(VersionsTestCase):
         self.assertContains(self.client.get(f"/activities/{RAURA}/"), "as rewritten today")
         self.assertContains(self.client.get("/activities/feed/"), "as rewritten today")
         # Each activity once, however many versions hold it.
-        public = Activity.objects.published().filter(program__archived_on=None).count()
+        public = Activity.objects.published().filter(page__archived_on=None).count()
         self.assertEqual(Activity.objects.published().count(), 2 * public)
         self.assertContains(self.client.get("/activities/"), f"<strong>{public} activities</strong>")
 
@@ -225,7 +225,7 @@ class SnapshotCommandTests(VersionsTestCase):
         out = io.StringIO()
         call_command("snapshot", "peru", "--date", "2026-11-25", "--user", "publisher", stdout=out)
         self.assertIn("/archive/2026-11-25" + PERU_PAGE, out.getvalue())
-        frozen = Program.objects.get(archived_on=datetime.date(2026, 11, 25))
+        frozen = Page.objects.get(archived_on=datetime.date(2026, 11, 25))
         self.assertTrue(frozen.is_published)
         self.assertEqual(
             [(type(block), block.ordering) for block in page_blocks(frozen)],
@@ -242,7 +242,7 @@ class SnapshotCommandTests(VersionsTestCase):
             self.assertEqual(set(activity.partners.all()), set(original.partners.all()), activity.slug)
         self.assertTrue(frozen.activities.filter(themes__isnull=False).exists())
         printed_inside = frozen.activities.get(slug="peru-2017-12-adjudication-workshop")
-        self.assertEqual(printed_inside.printed_in.program, frozen)
+        self.assertEqual(printed_inside.printed_in.page, frozen)
         self.assertEqual(frozen.history.earliest().history_user, self.publisher)
         self.assertTrue(LogEntry.objects.filter(object_id=str(frozen.pk), user=self.publisher).exists())
         response = self.client.get("/archive/2026-11-25" + PERU_PAGE)
@@ -256,7 +256,7 @@ class SnapshotCommandTests(VersionsTestCase):
     def test_an_activity_is_printed_inside_one_of_its_own_version(self):
         self.start_published_live_version()
         live = self.live_activity("peru-2017-12-adjudication-workshop")
-        live.printed_in = Activity.objects.get(slug=live.printed_in.slug, program=self.snapshot)
+        live.printed_in = Activity.objects.get(slug=live.printed_in.slug, page=self.snapshot)
         with self.assertRaisesMessage(ValidationError, "Choose an activity of the same version of the page."):
             live.full_clean()
 
@@ -271,12 +271,12 @@ class SnapshotCommandTests(VersionsTestCase):
             with self.subTest(arguments=arguments), self.assertRaisesMessage(CommandError, message):
                 call_command("snapshot", *arguments, stdout=io.StringIO())
         self.start_published_live_version()
-        before = Program.objects.count()
+        before = Page.objects.count()
         with self.assertRaisesMessage(CommandError, "already has a snapshot dated 2021-01-19"):
             call_command("snapshot", "peru", "--date", "2021-01-19", stdout=io.StringIO())
         with self.assertRaisesMessage(CommandError, "Only Publishers may make a snapshot"):
             call_command("snapshot", "peru", "--user", "editor", stdout=io.StringIO())
-        self.assertEqual(Program.objects.count(), before)
+        self.assertEqual(Page.objects.count(), before)
 
 
 class SnapshotAdminTests(VersionsTestCase):
@@ -294,12 +294,12 @@ class SnapshotAdminTests(VersionsTestCase):
                     self.assertContains(page, "Raura Mine" if obj is activity else obj.title)
                     self.assertNotContains(page, 'name="_save"')
                     self.assertEqual(self.client.post(self.change_url(obj), {"title": "Changed"}).status_code, 403)
-        self.assertEqual(Program.objects.get().title, "EPA Collaboration with Peru")
+        self.assertEqual(Page.objects.get().title, "EPA Collaboration with Peru")
         # Its publication is part of what it records, too.
         refused = for_each([self.snapshot, activity], unpublish, user=self.publisher)
         self.assertEqual(len(refused.failed), 2)
         self.assertIn("the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only", refused.failed[1][1])
-        self.assertTrue(Program.objects.get().is_published)
+        self.assertTrue(Page.objects.get().is_published)
 
     def test_a_snapshots_rich_text_is_shown_as_printed_not_as_html(self):
         self.client.force_login(self.editor)
@@ -310,11 +310,11 @@ class SnapshotAdminTests(VersionsTestCase):
 
     def test_preview_shows_each_versions_own_record_of_an_activity(self):
         live = self.start_published_live_version()
-        Activity.objects.filter(program=live, slug=RAURA).update(text="Rewritten for the live version.")
-        snapshot_activity = Activity.objects.get(slug=RAURA, program=self.snapshot)
+        Activity.objects.filter(page=live, slug=RAURA).update(text="Rewritten for the live version.")
+        snapshot_activity = Activity.objects.get(slug=RAURA, page=self.snapshot)
         self.client.force_login(self.editor)
         changelist = self.client.get(reverse("admin:activities_activity_changelist"), {"q": "Raura"})
-        previews = {link["href"] for link in Page(changelist.content.decode()).links if link["text"] == "Preview"}
+        previews = {link["href"] for link in ParsedHtml(changelist.content.decode()).links if link["text"] == "Preview"}
         snapshot_preview = f"{ARCHIVE_2021}#{RAURA}"
         self.assertEqual(previews, {snapshot_preview, f"/activities/{RAURA}/"})
         self.assertContains(self.client.get(self.change_url(snapshot_activity)), f'href="{snapshot_preview}"')
@@ -322,42 +322,42 @@ class SnapshotAdminTests(VersionsTestCase):
         self.assertContains(self.client.get(f"/activities/{RAURA}/"), "Rewritten for the live version.")
 
     def test_only_publishers_delete_a_snapshot(self):
-        url = reverse("admin:activities_program_delete", args=[self.snapshot.pk])
+        url = reverse("admin:activities_page_delete", args=[self.snapshot.pk])
         self.client.force_login(self.editor)
         self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 403)
         self.client.force_login(self.publisher)
         self.assertEqual(self.client.get(url).status_code, 200)
         self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 302)
-        self.assertFalse(Program.objects.exists())
+        self.assertFalse(Page.objects.exists())
         self.assertFalse(Activity.objects.exists())
 
     def test_only_publishers_freeze_a_snapshot_in_the_admin(self):
         live = self.start_published_live_version()
-        changelist = reverse("admin:activities_program_changelist")
+        changelist = reverse("admin:activities_page_changelist")
         self.client.force_login(self.editor)
         admin_action(self.client, changelist, "snapshot_selected", [live.pk])
-        self.assertEqual(Program.objects.count(), 2)
+        self.assertEqual(Page.objects.count(), 2)
         self.client.force_login(self.publisher)
         admin_action(self.client, changelist, "snapshot_selected", [live.pk])
-        self.assertEqual(Program.objects.count(), 3)
+        self.assertEqual(Page.objects.count(), 3)
 
     def test_an_editor_starts_a_live_draft_and_edits_it(self):
         self.client.force_login(self.editor)
-        changelist = reverse("admin:activities_program_changelist")
+        changelist = reverse("admin:activities_page_changelist")
         response = admin_action(self.client, changelist, "start_live_version", [self.snapshot.pk])
-        live = Program.objects.get(archived_on=None)
+        live = Page.objects.get(archived_on=None)
         self.assertRedirects(response, self.change_url(live))
         self.assertEqual(live.status, "draft")
         self.assertEqual(live.activities.count(), self.snapshot.activities.count())
-        form = admin_form_data(self.client.get(self.change_url(live)).content.decode(), "program_form")
+        form = admin_form_data(self.client.get(self.change_url(live)).content.decode(), "page_form")
         form["title"] = "EPA Collaboration with Peru, edited in the live version"
         self.assertEqual(self.client.post(self.change_url(live), form).status_code, 302)
-        self.assertIn("edited", Program.objects.get(pk=live.pk).title)
-        self.assertNotIn("edited", Program.objects.get(pk=self.snapshot.pk).title)
+        self.assertIn("edited", Page.objects.get(pk=live.pk).title)
+        self.assertNotIn("edited", Page.objects.get(pk=self.snapshot.pk).title)
 
     def test_an_editor_cannot_date_a_page_they_add(self):
         self.client.force_login(self.editor)
-        page = self.client.get(reverse("admin:activities_program_add")).content.decode()
+        page = self.client.get(reverse("admin:activities_page_add")).content.decode()
         self.assertNotIn('name="archived_on"', page)
 
 
@@ -374,20 +374,26 @@ class CompareTests(VersionsTestCase):
         raura.save()
         self.live_activity(LITTER).delete()
         Activity.objects.create(
-            program=self.live, ordering=raura.ordering - 5, slug="peru-2026-05-new-workshop", status="published",
+            page=self.live, ordering=raura.ordering - 5, slug="peru-2026-05-new-workshop", status="published",
             date=datetime.date(2026, 5, 1), text="A new workshop on air quality monitoring.",
         )
         last = page_blocks(self.live)[-1].ordering
-        Heading.objects.create(program=self.live, ordering=last + 1, level=2, anchor="news", text="News")
-        RichText.objects.create(program=self.live, ordering=last + 2, text="Our news from Peru.")
+        Heading.objects.create(page=self.live, ordering=last + 1, level=2, anchor="news", text="News")
+        RichText.objects.create(page=self.live, ordering=last + 2, text="Our news from Peru.")
 
     def compare(self, **query):
         return self.client.get("/archive/compare/", query)
 
+    def test_an_address_of_when_pages_were_called_programs_moves_to_the_page_parameter(self):
+        response = self.client.get("/archive/compare/?program=peru&from=2021-01-19&to=live")
+        self.assertEqual((response.status_code, response["Location"]),
+                         (301, "/archive/compare/?page=peru&from=2021-01-19&to=live"))
+        self.assertContains(self.client.get(response["Location"]), "3 added, 1 removed, 1 changed.")
+
     def compared_html(self):
         """The comparison of the snapshot with the live version, checked for
         what every comparison owes its readers."""
-        html = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"}).content.decode()
+        html = self.compare(page="peru", **{"from": "2021-01-19", "to": "live"}).content.decode()
         self.assert_summary_counts_the_marks(html)
         self.assert_accessible_outline(html)
         return html
@@ -396,14 +402,14 @@ class CompareTests(VersionsTestCase):
         counts = {"added": 0, "removed": 0, "changed": 0}
         for mark in self.marks(html):
             counts[mark.split()[-1].lower()] += 1
-        summary = re.search(r"(\d+) added, (\d+) removed, (\d+) changed\.", " ".join(Page(html).blocks))
+        summary = re.search(r"(\d+) added, (\d+) removed, (\d+) changed\.", " ".join(ParsedHtml(html).blocks))
         self.assertEqual(
             {"added": int(summary[1]), "removed": int(summary[2]), "changed": int(summary[3])}, counts,
             "the summary counts exactly the marks shown",
         )
 
     def assert_accessible_outline(self, html):
-        page = Page(html)
+        page = ParsedHtml(html)
         levels = [int(level[1]) for level, _ in page.headings]
         self.assertEqual(levels[0], 1, "one h1 first")
         for before, after in zip(levels, levels[1:]):
@@ -418,17 +424,17 @@ class CompareTests(VersionsTestCase):
     def part(html, heading):
         """The text of the comparison's part whose h2 reads ``heading``, as a visitor reads it."""
         comparison = html[html.index('<div class="comparison">'):]
-        blocks = Page(comparison[: comparison.index("</div>")]).blocks
+        blocks = ParsedHtml(comparison[: comparison.index("</div>")]).blocks
         start = blocks.index(heading)
         end = next((index for index in range(start + 1, len(blocks)) if blocks[index] in h2s(html)), len(blocks))
         return " ".join(blocks[start:end])
 
     def test_changes_are_shown_part_by_part_block_by_block_word_by_word_and_in_words(self):
-        response = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
+        response = self.compare(page="peru", **{"from": "2021-01-19", "to": "live"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["X-Robots-Tag"], "noindex")
         html = self.compared_html()
-        self.assertIn("3 added, 1 removed, 1 changed.", " ".join(Page(html).blocks))
+        self.assertIn("3 added, 1 removed, 1 changed.", " ".join(ParsedHtml(html).blocks))
         # Only the changed word is marked, and it is said in words, not by colour alone.
         self.assertInHTML(
             '<del class="comparison__removed"><span class="usa-sr-only">[removed: </span>successful'
@@ -453,7 +459,7 @@ class CompareTests(VersionsTestCase):
                          "[added: News] Part added Added: [added: Our news from Peru.]")
 
     def test_a_changed_heading_is_shown_as_a_changed_part_with_its_words(self):
-        Heading.objects.filter(program=self.live, anchor="megacities-partnership").update(
+        Heading.objects.filter(page=self.live, anchor="megacities-partnership").update(
             text="Megacities Partnership for Lima and Callao"
         )
         html = self.compared_html()
@@ -461,14 +467,14 @@ class CompareTests(VersionsTestCase):
         self.assertIn(heading, h2s(html))
         # Its blocks are the same: the part is marked, nothing in it (and no empty list).
         self.assertEqual(self.part(html, heading), heading)
-        self.assertIn("3 added, 1 removed, 2 changed.", " ".join(Page(html).blocks))
+        self.assertIn("3 added, 1 removed, 2 changed.", " ".join(ParsedHtml(html).blocks))
 
     def test_an_activity_moved_to_another_part_is_removed_from_one_and_added_to_the_other(self):
         moved = self.live_activity("peru-2019-06-compliance-promotion-workshop")
-        moved.ordering = Heading.objects.get(program=self.live, anchor="megacities-partnership").ordering - 1
+        moved.ordering = Heading.objects.get(page=self.live, anchor="megacities-partnership").ordering - 1
         moved.save()
         html = self.compared_html()
-        self.assertIn("4 added, 2 removed, 1 changed.", " ".join(Page(html).blocks))
+        self.assertIn("4 added, 2 removed, 1 changed.", " ".join(ParsedHtml(html).blocks))
         self.assertIn(
             "Added (moved from “Past Activities”): [added: June 2019: Workshop on Promoting Environmental Compliance.",
             self.part(html, "Environmental Governance"),
@@ -480,7 +486,7 @@ class CompareTests(VersionsTestCase):
 
     def test_blocks_moved_within_a_part_are_marked_changed(self):
         first, second = Activity.objects.filter(
-            program=self.live, slug__in=["peru-oefa-online-training-materials", "peru-adjudication-workshop"]
+            page=self.live, slug__in=["peru-oefa-online-training-materials", "peru-adjudication-workshop"]
         ).order_by("ordering")
         Activity.objects.filter(pk=first.pk).update(ordering=second.ordering + 1)
         html = self.compared_html()
@@ -488,20 +494,20 @@ class CompareTests(VersionsTestCase):
                       self.part(html, "Environmental Governance"))
 
     def test_the_summary_counts_each_part_and_block_it_marks(self):
-        Program.objects.filter(archived_on=None).update(title="EPA Collaboration with the Republic of Peru")
-        RichText.objects.filter(program=self.live, ordering__lt=20).update(
-            text=RichText.objects.get(program=self.live, ordering__lt=20).text + " Since 2009."
+        Page.objects.filter(archived_on=None).update(title="EPA Collaboration with the Republic of Peru")
+        RichText.objects.filter(page=self.live, ordering__lt=20).update(
+            text=RichText.objects.get(page=self.live, ordering__lt=20).text + " Since 2009."
         )
         html = self.compared_html()
         self.assertEqual(self.marks(html), ["Title changed", "Changed", "Added", "Changed", "Removed",
                                             "Part added", "Added"])
-        self.assertIn("3 added, 1 removed, 3 changed.", " ".join(Page(html).blocks))
+        self.assertIn("3 added, 1 removed, 3 changed.", " ".join(ParsedHtml(html).blocks))
         self.assertIn("Title: EPA Collaboration with [added: the Republic of] Peru",
                       self.part(html, "Page title and opening Title changed"))
 
     def test_current_names_what_the_page_address_shows(self):
-        current = self.compare(program="peru", **{"from": "2021-01-19", "to": "current"})
-        live = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
+        current = self.compare(page="peru", **{"from": "2021-01-19", "to": "current"})
+        live = self.compare(page="peru", **{"from": "2021-01-19", "to": "live"})
         self.assertContains(current, "3 added, 1 removed, 1 changed.")
 
         def comparison(response):
@@ -516,16 +522,16 @@ class CompareTests(VersionsTestCase):
         self.assertRegex(css, r"\.comparison__added \{[^}]*text-decoration: underline")
 
     def test_the_same_version_twice_says_so(self):
-        response = self.compare(program="epa-collaboration-peru", **{"from": "live", "to": "live"})
+        response = self.compare(page="epa-collaboration-peru", **{"from": "live", "to": "live"})
         self.assertContains(response, "the two versions print the same text.")
         self.assertNotContains(response, "comparison__kind")
 
     def test_bad_choices_are_explained_on_the_form(self):
         cases = [
-            ({"program": "chile", "from": "2021-01-19", "to": "live"}, "There is no page “chile”"),
-            ({"program": "peru", "from": "2020-01-01", "to": "live"}, "This page has no version “2020-01-01”"),
-            ({"program": "peru", "from": "2021-01-19", "to": "yesterday"}, "its versions are: 2021-01-19, live."),
-            ({"program": "peru\x00", "from": "2021-01-19"}, "This field is required."),
+            ({"page": "chile", "from": "2021-01-19", "to": "live"}, "There is no page “chile”"),
+            ({"page": "peru", "from": "2020-01-01", "to": "live"}, "This page has no version “2020-01-01”"),
+            ({"page": "peru", "from": "2021-01-19", "to": "yesterday"}, "its versions are: 2021-01-19, live."),
+            ({"page": "peru\x00", "from": "2021-01-19"}, "This field is required."),
         ]
         for query, message in cases:
             with self.subTest(query=query):
@@ -535,21 +541,21 @@ class CompareTests(VersionsTestCase):
                 self.assertNotContains(response, "comparison__summary")
 
     def test_an_unpublished_version_is_not_offered_to_the_public(self):
-        unpublish(Program.objects.get(archived_on=None), user=self.publisher)
-        response = self.compare(program="peru", **{"from": "2021-01-19", "to": "live"})
+        unpublish(Page.objects.get(archived_on=None), user=self.publisher)
+        response = self.compare(page="peru", **{"from": "2021-01-19", "to": "live"})
         self.assertContains(response, "This page has no version “live”")
 
     def test_a_draft_activity_is_not_compared_for_the_public(self):
         Activity.objects.filter(slug="peru-2026-05-new-workshop").update(status="draft")
         html = self.compared_html()
         self.assertNotIn("A new workshop on air quality monitoring.", html)
-        self.assertIn("2 added, 1 removed, 1 changed.", " ".join(Page(html).blocks))
+        self.assertIn("2 added, 1 removed, 1 changed.", " ".join(ParsedHtml(html).blocks))
 
     def test_staff_compare_any_two_versions_in_the_admin_drafts_included(self):
         Activity.objects.filter(slug="peru-2026-05-new-workshop").update(status="draft")
         self.client.force_login(self.editor)
-        url = reverse("admin:activities_program_compare_versions", args=[self.live.pk])
-        response = self.client.get(url, {"program": self.live.slug, "from": "2021-01-19", "to": "live"})
+        url = reverse("admin:activities_page_compare_versions", args=[self.live.pk])
+        response = self.client.get(url, {"page": self.live.slug, "from": "2021-01-19", "to": "live"})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "A new workshop on air quality monitoring.")
         self.assertContains(response, "3 added, 1 removed, 1 changed.")
@@ -557,9 +563,9 @@ class CompareTests(VersionsTestCase):
         self.assert_summary_counts_the_marks(response.content.decode())
         # With nothing chosen, a version is compared with the one before it.
         self.assertContains(self.client.get(url), "A new workshop on air quality monitoring.")
-        change_page = self.client.get(reverse("admin:activities_program_change", args=[self.live.pk]))
+        change_page = self.client.get(reverse("admin:activities_page_change", args=[self.live.pk]))
         self.assertContains(change_page, url)
 
 
 def h2s(html):
-    return [text for level, text in Page(html).headings if level == "h2"]
+    return [text for level, text in ParsedHtml(html).headings if level == "h2"]

@@ -6,13 +6,13 @@ from django.template.loader import render_to_string
 from django.test import SimpleTestCase
 
 from activities.comparison import compare_pages
-from activities.models import Activity, Heading, ItemList, Program, RichText, TopOfPage
-from activities.selectors import ProgramPage
-from tests.html import Page
+from activities.models import Activity, Heading, ItemList, Page, RichText, TopOfPage
+from activities.selectors import PageContent
+from tests.html import ParsedHtml
 
 
 def page(*blocks, title="EPA Collaboration with Peru"):
-    return ProgramPage(program=Program(title=title, slug="peru"), blocks=list(blocks))
+    return PageContent(page=Page(title=title, slug="peru"), blocks=list(blocks))
 
 
 def heading(anchor, text, level=2):
@@ -113,6 +113,6 @@ class PartTests(SimpleTestCase):
         comparison = compare_pages(older, newer)
         self.assertEqual(shown(comparison), [("EPA Collaboration with and Peru", "changed", [])])
         html = render_to_string("activities/includes/comparison.html", {"comparison": comparison})
-        self.assertEqual(Page(html).headings, [("h2", "Page title and opening Title changed")])
+        self.assertEqual(ParsedHtml(html).headings, [("h2", "Page title and opening Title changed")])
         self.assertIn("0 added, 0 removed, 1 changed.", html)
-        self.assertEqual(Page(html).lists, [], "no list without an item")
+        self.assertEqual(ParsedHtml(html).lists, [], "no list without an item")

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from activities import services, snapshots
 from activities.admin import ActivityAdmin
-from activities.models import Activity, Heading, Program, RichText, Theme
+from activities.models import Activity, Heading, Page, RichText, Theme
 from core.services import unpublish
 from partners.models import Partner
 from tests.content import LITTER, RAURA, load_peru_as_live_version, staff_user
@@ -110,8 +110,8 @@ class RevisionTests(TestCase):
         self.assertEqual(Activity.objects.get(pk=activity.pk).status, "draft")
 
     def test_snapshot_fixtures_do_not_carry_revisions(self):
-        program = Program.objects.get()
-        records = snapshots.export_snapshot(program)
+        page = Page.objects.get()
+        records = snapshots.export_snapshot(page)
         self.assertFalse([record for record in records if "revision" in record["fields"]])
 
 
@@ -174,14 +174,14 @@ class ChangeFormTests(TestCase):
         self.assertEqual(Activity.objects.get(pk=litter.pk).text, "Changed by a command.")
 
     def test_the_revision_alone_does_not_make_a_form_changed(self):
-        program = Program.objects.get()
+        page = Page.objects.get()
         browser = Browser(self, self.editor)
-        browser.open(program)
+        browser.open(page)
         self.assertEqual(browser.save().status_code, 302)
         self.assertEqual(LogEntry.objects.get(user=self.editor).get_change_message(), "No fields changed.")
 
     def test_a_view_only_form_carries_no_revision(self):
-        snapshot = services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1))
+        snapshot = services.freeze_snapshot(Page.objects.get(), archived_on=datetime.date(2026, 11, 1))
         snapshot_part = snapshot.activities.get(slug=LITTER)  # read-only, as its page
         browser = Browser(self, self.editor)
         self.assertNotIn("revision", browser.open(snapshot_part))
@@ -222,41 +222,41 @@ class PageFormTests(TestCase):
         cls.publisher = staff_user("publisher", "Publishers")
 
     def setUp(self):
-        self.program = Program.objects.get()
+        self.page = Page.objects.get()
         self.raura = Activity.objects.get(slug=RAURA)
-        self.page = Browser(self, self.editor)
-        self.page.open(self.program)
+        self.form = Browser(self, self.editor)
+        self.form.open(self.page)
         self.elsewhere = Browser(self, self.publisher)
 
     def test_an_activity_changed_since_the_page_was_read_is_left_as_it_is_when_the_editor_did_not_touch_it(self):
         self.elsewhere.open(self.raura)
         self.elsewhere.save(text="Raura, rewritten by the publisher.")
-        self.assertEqual(self.page.save(meta_description="A new description.").status_code, 302)
+        self.assertEqual(self.form.save(meta_description="A new description.").status_code, 302)
         self.assertEqual(Activity.objects.get(pk=self.raura.pk).text, "Raura, rewritten by the publisher.")
-        self.assertEqual(Program.objects.get().meta_description, "A new description.")
+        self.assertEqual(Page.objects.get().meta_description, "A new description.")
 
     def test_two_editors_changing_different_rows_of_the_page_both_save(self):
         # Saving the page's form for a row alone leaves the page itself as it
         # was: the other editor's form is not refused for a change of nothing.
-        page_revision, page_history = self.program.revision, self.program.history.count()
+        page_revision, page_history = self.page.revision, self.page.history.count()
         litter = Activity.objects.get(slug=LITTER)
         other = Browser(self, self.publisher)
-        other.open(self.program)
+        other.open(self.page)
         row = other.row("activities", self.raura)
         self.assertEqual(other.save(**{f"activities-{row}-text": "Raura, by the publisher."}).status_code, 302)
-        row = self.page.row("activities", litter)
-        response = self.page.save(**{f"activities-{row}-text": "Litter, by the editor."})
+        row = self.form.row("activities", litter)
+        response = self.form.save(**{f"activities-{row}-text": "Litter, by the editor."})
         self.assertEqual(response.status_code, 302, errors(response))
         self.assertEqual(Activity.objects.get(pk=self.raura.pk).text, "Raura, by the publisher.")
         self.assertEqual(Activity.objects.get(pk=litter.pk).text, "Litter, by the editor.")
-        program = Program.objects.get()
-        self.assertEqual((program.revision, program.history.count()), (page_revision, page_history))
+        page = Page.objects.get()
+        self.assertEqual((page.revision, page.history.count()), (page_revision, page_history))
 
     def test_an_activity_changed_by_both_is_refused_in_its_row_then_saves(self):
         self.elsewhere.open(self.raura)
         self.elsewhere.save(text="Raura, rewritten by the publisher.")
-        row = self.page.row("activities", self.raura)
-        refused = self.page.save(**{f"activities-{row}-text": "Raura, rewritten by the editor.",
+        row = self.form.row("activities", self.raura)
+        refused = self.form.save(**{f"activities-{row}-text": "Raura, rewritten by the editor.",
                                     "meta_description": "New description."})
         self.assertEqual(refused.status_code, 200)
         said = errors(refused)
@@ -264,116 +264,116 @@ class PageFormTests(TestCase):
         self.assertIn("Text: [removed: EPA Region 9 staff participated in a successful webinar", said)
         self.assertIn("You changed it too: the form keeps your version", said)
         self.assertNotIn("Select a valid choice", said)
-        self.assertEqual(Program.objects.get().meta_description, self.program.meta_description, "nothing was saved")
-        self.assertEqual(self.page.data[f"activities-{row}-text"].strip(), "Raura, rewritten by the editor.")
-        self.assertEqual(self.page.data["meta_description"].strip(), "New description.")
-        self.assertEqual(self.page.save().status_code, 302)
+        self.assertEqual(Page.objects.get().meta_description, self.page.meta_description, "nothing was saved")
+        self.assertEqual(self.form.data[f"activities-{row}-text"].strip(), "Raura, rewritten by the editor.")
+        self.assertEqual(self.form.data["meta_description"].strip(), "New description.")
+        self.assertEqual(self.form.save().status_code, 302)
         self.assertEqual(Activity.objects.get(pk=self.raura.pk).text, "Raura, rewritten by the editor.")
-        self.assertEqual(Program.objects.get().meta_description, "New description.")
+        self.assertEqual(Page.objects.get().meta_description, "New description.")
 
     def test_a_block_changed_by_both_is_refused_too_then_saves(self):
         heading = Heading.objects.get(anchor="past-activities")
-        self.elsewhere.open(self.program)
+        self.elsewhere.open(self.page)
         self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text":
                                "Earlier Activities"})
-        row = self.page.row("heading_blocks", heading)
-        refused = self.page.save(**{f"heading_blocks-{row}-text": "Former Activities"})
+        row = self.form.row("heading_blocks", heading)
+        refused = self.form.save(**{f"heading_blocks-{row}-text": "Former Activities"})
         self.assertEqual(refused.status_code, 200)
         said = errors(refused)
         self.assertIn("The heading “h2 Earlier Activities” was changed by publisher on", said)
         self.assertIn("Text: [removed: Past] [added: Earlier]", said)
         self.assertIn("You changed it too: the form keeps your version", said)
         self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Earlier Activities")
-        self.assertEqual(self.page.save().status_code, 302)
+        self.assertEqual(self.form.save().status_code, 302)
         self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Former Activities")
 
     def test_a_block_changed_since_the_page_was_read_is_left_as_it_is_when_the_editor_did_not_touch_it(self):
         heading = Heading.objects.get(anchor="past-activities")
-        self.elsewhere.open(self.program)
+        self.elsewhere.open(self.page)
         self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text":
                                "Earlier Activities"})
-        row = self.page.row("heading_blocks", Heading.objects.get(anchor="learn-more"))
-        self.assertEqual(self.page.save(**{f"heading_blocks-{row}-text": "Learn More"}).status_code, 302)
+        row = self.form.row("heading_blocks", Heading.objects.get(anchor="learn-more"))
+        self.assertEqual(self.form.save(**{f"heading_blocks-{row}-text": "Learn More"}).status_code, 302)
         self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Earlier Activities")
         self.assertEqual(Heading.objects.get(anchor="learn-more").text, "Learn More")
 
     def test_a_block_moved_since_the_page_was_read_is_refused_where_the_editor_moved_it_too(self):
-        opening = RichText.objects.get(program=self.program, ordering=10)
-        self.elsewhere.open(self.program)
+        opening = RichText.objects.get(page=self.page, ordering=10)
+        self.elsewhere.open(self.page)
         self.elsewhere.save(**{f"richtext_blocks-{self.elsewhere.row('richtext_blocks', opening)}-ordering": "25"})
-        refused = self.page.save(**{f"richtext_blocks-{self.page.row('richtext_blocks', opening)}-ordering": "35"})
+        refused = self.form.save(**{f"richtext_blocks-{self.form.row('richtext_blocks', opening)}-ordering": "35"})
         self.assertIn("Ordering: [removed: 10] [added: 25]", errors(refused))
         self.assertEqual(RichText.objects.get(pk=opening.pk).ordering, 25)
 
     def test_a_block_deleted_since_the_page_was_read_is_said_in_words(self):
         heading = Heading.objects.get(anchor="learn-more")
-        self.elsewhere.open(self.program)
+        self.elsewhere.open(self.page)
         self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-DELETE": "on"})
         self.assertFalse(Heading.objects.filter(pk=heading.pk).exists())
-        row = self.page.row("heading_blocks", heading)
-        refused = self.page.save(**{f"heading_blocks-{row}-text": "Learn More", "meta_description": "New."})
+        row = self.form.row("heading_blocks", heading)
+        refused = self.form.save(**{f"heading_blocks-{row}-text": "Learn More", "meta_description": "New."})
         self.assertEqual(refused.status_code, 200)
         said = errors(refused)
         self.assertIn("The heading “h2 Learn More About Peru” was deleted by publisher on", said)
         self.assertNotIn("Select a valid choice", said)
-        self.assertEqual(self.page.save().status_code, 302)
-        self.assertEqual(Program.objects.get().meta_description, "New.")
+        self.assertEqual(self.form.save().status_code, 302)
+        self.assertEqual(Page.objects.get().meta_description, "New.")
         self.assertFalse(Heading.objects.filter(anchor="learn-more").exists(), "not brought back")
 
     def test_deleting_a_block_changed_since_is_refused(self):
         heading = Heading.objects.get(anchor="learn-more")
-        self.elsewhere.open(self.program)
+        self.elsewhere.open(self.page)
         self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text": "Learn More"})
-        refused = self.page.save(**{f"heading_blocks-{self.page.row('heading_blocks', heading)}-DELETE": "on"})
+        refused = self.form.save(**{f"heading_blocks-{self.form.row('heading_blocks', heading)}-DELETE": "on"})
         self.assertIn("was changed by publisher on", errors(refused))
         self.assertTrue(Heading.objects.filter(pk=heading.pk).exists())
-        self.assertEqual(self.page.save().status_code, 302, "deleted once its change was seen")
+        self.assertEqual(self.form.save().status_code, 302, "deleted once its change was seen")
         self.assertFalse(Heading.objects.filter(pk=heading.pk).exists())
 
     def test_a_new_block_is_added_beside_a_change_made_meanwhile(self):
         heading = Heading.objects.get(anchor="past-activities")
-        self.elsewhere.open(self.program)
+        self.elsewhere.open(self.page)
         self.elsewhere.save(**{f"heading_blocks-{self.elsewhere.row('heading_blocks', heading)}-text":
                                "Earlier Activities"})
-        index = int(self.page.data["topofpage_blocks-TOTAL_FORMS"])
-        response = self.page.save(**{"topofpage_blocks-TOTAL_FORMS": str(index + 1),
+        index = int(self.form.data["topofpage_blocks-TOTAL_FORMS"])
+        response = self.form.save(**{"topofpage_blocks-TOTAL_FORMS": str(index + 1),
                                      f"topofpage_blocks-{index}-region": "main",
                                      f"topofpage_blocks-{index}-ordering": "335"})
         self.assertEqual(response.status_code, 302, errors(response))
-        self.assertEqual(self.program.topofpage_blocks.count(), 5)
+        self.assertEqual(self.page.topofpage_blocks.count(), 5)
         self.assertEqual(Heading.objects.get(pk=heading.pk).text, "Earlier Activities")
 
     def test_an_activity_deleted_since_the_page_was_read_is_said_in_words(self):
         Browser(self, self.publisher).client.post(reverse("admin:activities_activity_delete", args=[self.raura.pk]),
                                                   {"post": "yes"})
         self.assertFalse(Activity.objects.filter(pk=self.raura.pk).exists())
-        row = self.page.row("activities", self.raura)
-        refused = self.page.save(**{f"activities-{row}-text": "Raura, by the editor.", "meta_description": "New."})
+        row = self.form.row("activities", self.raura)
+        refused = self.form.save(**{f"activities-{row}-text": "Raura, by the editor.", "meta_description": "New."})
         self.assertEqual(refused.status_code, 200)
         said = errors(refused)
         self.assertIn("The activity “Webinar with OEFA on inspections of the Raura Mine”", said)
         self.assertIn("was deleted by publisher on", said)
         self.assertNotIn("Select a valid choice", said)
-        self.assertEqual(self.page.save().status_code, 302)
-        self.assertEqual(Program.objects.get().meta_description, "New.")
+        self.assertEqual(self.form.save().status_code, 302)
+        self.assertEqual(Page.objects.get().meta_description, "New.")
         self.assertFalse(Activity.objects.filter(slug=RAURA).exists(), "not brought back")
 
     def test_deleting_an_activity_changed_since_is_refused(self):
-        page = Browser(self, self.publisher)
-        page.open(self.program)
+        form = Browser(self, self.publisher)
+        form.open(self.page)
         self.elsewhere.open(self.raura)
         self.elsewhere.save(text="Raura, rewritten.")
-        row = page.row("activities", self.raura)
-        refused = page.save(**{f"activities-{row}-DELETE": "on"})
+        row = form.row("activities", self.raura)
+        refused = form.save(**{f"activities-{row}-DELETE": "on"})
         self.assertIn("was changed by publisher on", errors(refused))
         self.assertTrue(Activity.objects.filter(pk=self.raura.pk).exists())
-        self.assertEqual(page.save().status_code, 302, "deleted once its change was seen")
+        self.assertEqual(form.save().status_code, 302, "deleted once its change was seen")
         self.assertFalse(Activity.objects.filter(pk=self.raura.pk).exists())
 
     def test_a_new_theme_on_an_inline_activity_is_saved(self):
         mercury = Theme.objects.get(slug="mercury")
-        row = self.page.row("activities", self.raura)
-        self.assertEqual(self.page.save(**{f"activities-{row}-themes": [str(mercury.pk)]}).status_code, 302)
+        row = self.form.row("activities", self.raura)
+        self.assertEqual(self.form.save(**{f"activities-{row}-themes": [str(mercury.pk)]}).status_code, 302)
         self.assertEqual(list(Activity.objects.get(pk=self.raura.pk).themes.all()), [mercury])
 
 
@@ -427,15 +427,15 @@ class BulkActionTests(TestCase):
         self.assertFalse(Activity.objects.filter(pk=self.litter.pk).exists())
 
     def test_a_page_changed_since_the_list_was_read_is_not_frozen(self):
-        Program.objects.update(status="published")
-        program = Program.objects.get()
-        url = reverse("admin:activities_program_changelist")
+        Page.objects.update(status="published")
+        page = Page.objects.get()
+        url = reverse("admin:activities_page_changelist")
         data = admin_form_data(self.client.get(url).content.decode(), "changelist-form")
-        self.edit_elsewhere(program, meta_description="Edited after the list was read.")
-        data.update(action="snapshot_selected", _selected_action=[str(program.pk)])
+        self.edit_elsewhere(page, meta_description="Edited after the list was read.")
+        data.update(action="snapshot_selected", _selected_action=[str(page.pk)])
         response = self.client.post(url, data, follow=True)
         self.assertContains(response, "Did not freeze")
-        self.assertEqual(Program.objects.count(), 1)
+        self.assertEqual(Page.objects.count(), 1)
 
 
 

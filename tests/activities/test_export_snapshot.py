@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from activities import services
-from activities.models import Activity, Program, RichText, Theme
+from activities.models import Activity, Page, RichText, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.content import staff_user
 from tests.html import PERU_PAGE, SNAPSHOT
@@ -25,7 +25,7 @@ def keys(records):
 
 def blocks(records):
     """The blocks of a fixture, in its order, as (model, place, page)."""
-    return [(r["model"], r["fields"]["ordering"], r["fields"]["program"]) for r in records if "ordering" in r["fields"]]
+    return [(r["model"], r["fields"]["ordering"], r["fields"]["page"]) for r in records if "ordering" in r["fields"]]
 
 
 class ExportSnapshotTests(TestCase):
@@ -54,7 +54,7 @@ class ExportSnapshotTests(TestCase):
         page_before = self.client.get(PERU_PAGE).content.decode()
         records, _ = self.export("Peru", "--date", "2021-01-19")
         # As a Publisher would empty the site: the snapshot whole, then what it used.
-        services.delete_snapshot(Program.objects.get(), user=staff_user("publisher", "Publishers"))
+        services.delete_snapshot(Page.objects.get(), user=staff_user("publisher", "Publishers"))
         for model in (Theme, Partner, Agreement, Contact):
             model.objects.all().delete()
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
@@ -81,18 +81,18 @@ class ExportSnapshotTests(TestCase):
         self.assertLess(contact, contact_block, "what a block refers to comes first")
 
     def test_the_partners_a_page_lists_or_links_to_come_along(self):
-        live = services.start_live_version(Program.objects.get())
+        live = services.start_live_version(Page.objects.get())
         linked = Partner.objects.create(slug="sunass", name="SUNASS", status="published")
         listed = Partner.objects.create(slug="ana", name="ANA", status="published")
         live.partners.add(listed)
-        RichText.objects.create(program=live, ordering=15, text='<p>With <a href="partner:sunass">SUNASS</a>.</p>')
+        RichText.objects.create(page=live, ordering=15, text='<p>With <a href="partner:sunass">SUNASS</a>.</p>')
         records, _ = self.export("peru", "--date", "live")
         self.assertLessEqual({("partners.partner", linked.slug, None), ("partners.partner", listed.slug, None)},
                              keys(records))
 
     def test_two_blocks_of_one_kind_in_one_place_are_refused_in_words(self):
-        live = services.start_live_version(Program.objects.get())
-        RichText.objects.create(program=live, ordering=10, text="A second text in the first one's place.")
+        live = services.start_live_version(Page.objects.get())
+        RichText.objects.create(page=live, ordering=10, text="A second text in the first one's place.")
         with self.assertRaisesMessage(CommandError, "two texts of it stand at ordering 10, and a block is known "
                                                     "by its place"):
             self.export("peru", "--date", "live")
@@ -109,9 +109,9 @@ class ExportSnapshotTests(TestCase):
                 self.export(*arguments)
 
     def test_a_live_version_is_exported_by_the_word_live(self):
-        services.start_live_version(Program.objects.get())
+        services.start_live_version(Page.objects.get())
         records, _ = self.export("peru", "--date", "live")
-        program = next(record for record in records if record["model"] == "activities.program")
-        self.assertIsNone(program["fields"]["archived_on"])
-        for model, _, page in blocks(records):
-            self.assertEqual(page, ["epa-collaboration-peru", None], model)
+        page = next(record for record in records if record["model"] == "activities.page")
+        self.assertIsNone(page["fields"]["archived_on"])
+        for model, _, page_key in blocks(records):
+            self.assertEqual(page_key, ["epa-collaboration-peru", None], model)

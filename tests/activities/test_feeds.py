@@ -6,7 +6,7 @@ from django.test import TestCase
 
 from activities.models import Activity
 from tests.content import load_peru_as_live_version
-from tests.html import Page
+from tests.html import ParsedHtml
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -36,7 +36,7 @@ class ActivityFeedTests(TestCase):
         ):
             _, entries = self.entries(feed, params)
             html = self.client.get(listing, params, follow=True).content.decode()
-            listed = [link["href"] for link in Page(html).links if link["href"] in self.links(entries)]
+            listed = [link["href"] for link in ParsedHtml(html).links if link["href"] in self.links(entries)]
             self.assertEqual(self.links(entries), listed, (feed, params))
             self.assertTrue(entries, (feed, params))
 

@@ -7,7 +7,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from activities import services
-from activities.models import BLOCK_TYPES, Activity, Program, Theme
+from activities.models import BLOCK_TYPES, Activity, Page, Theme
 from core.revisions import moment
 from core.services import publish
 from tests.content import LITTER, load_peru_as_live_version, staff_user
@@ -23,7 +23,7 @@ class HistoryTests(TestCase):
         cls.publisher = staff_user("publisher", "Publishers")
 
     def setUp(self):
-        self.activity = Activity.objects.get(slug=LITTER, program__archived_on=None)
+        self.activity = Activity.objects.get(slug=LITTER, page__archived_on=None)
         self.change_url = reverse("admin:activities_activity_change", args=[self.activity.pk])
 
     def edit(self, user, **changes):
@@ -35,7 +35,7 @@ class HistoryTests(TestCase):
 
     def test_a_loaded_snapshot_is_recorded_once_with_its_file(self):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        archived = Activity.objects.get(slug=LITTER, program__archived_on="2021-01-19")
+        archived = Activity.objects.get(slug=LITTER, page__archived_on="2021-01-19")
         history = archived.history.all()
         self.assertTrue(history.exists())
         self.assertEqual({record.history_change_reason for record in history}, {"Loaded from peru-2021-01-19.json"})
@@ -52,11 +52,11 @@ class HistoryTests(TestCase):
 
     def block_history(self, archived_on):
         """The history entries of the blocks of the version dated ``archived_on``."""
-        program = Program.objects.get(archived_on=archived_on)
-        return [entry for model in BLOCK_TYPES for entry in model.history.filter(program=program)]
+        page = Page.objects.get(archived_on=archived_on)
+        return [entry for model in BLOCK_TYPES for entry in model.history.filter(page=page)]
 
     def test_a_snapshot_records_each_block_copied_with_who_and_why(self):
-        services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1), user=self.publisher)
+        services.freeze_snapshot(Page.objects.get(), archived_on=datetime.date(2026, 11, 1), user=self.publisher)
         entries = self.block_history("2026-11-01")
         self.assertEqual(len(entries), 35)
         self.assertEqual({(entry.history_type, entry.history_user, entry.history_change_reason) for entry in entries},

@@ -10,15 +10,15 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from activities import services, snapshots
-from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme
+from activities.models import BLOCK_TYPES, Activity, Heading, Page, RichText, Theme
 from core.services import publish
 from partners.models import Agreement, Contact, Partner
 from tests.content import RAURA, dated, staff_user
-from tests.html import PERU_PAGE, SNAPSHOT, Page
+from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml
 
 ARCHIVE = "/archive/2021-01-19" + PERU_PAGE
 
-CONTENT_MODELS = [Program, *BLOCK_TYPES, Theme, Partner, Agreement, Contact]
+CONTENT_MODELS = [Page, *BLOCK_TYPES, Theme, Partner, Agreement, Contact]
 
 
 def database_state():
@@ -46,7 +46,7 @@ class SnapshotFileTests(TestCase):
         self.assertTrue(all("pk" not in record for record in records))
         self.assertEqual({record["model"].split(".")[0] for record in records}, {"activities", "partners"})
         for record in records:
-            for name in ("program", "contact", "printed_in"):
+            for name in ("page", "contact", "printed_in"):
                 value = record["fields"].get(name)
                 self.assertNotIsInstance(value, int, f"{record['model']}.{name} is a numeric id")
 
@@ -66,7 +66,7 @@ class LoadSnapshotTests(TestCase):
         self.assertIn("activities.activity: 17 created", output)
         self.assertIn("activities.heading: 7 created", output)
         self.assertEqual(Activity.objects.count(), 17)
-        self.assertEqual(Program.objects.get().archived_on.isoformat(), "2021-01-19")
+        self.assertEqual(Page.objects.get().archived_on.isoformat(), "2021-01-19")
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 200)
 
     def test_blocks_keep_the_places_the_file_gives_them(self):
@@ -89,10 +89,10 @@ class LoadSnapshotTests(TestCase):
         (entry,) = activity.history.all()
         self.assertEqual((entry.history_type, entry.history_change_reason), ("+", "Loaded from peru-2021-01-19.json"))
         self.assertEqual([link.theme.slug for link in entry.themes.all()], ["adjudication"])
-        program = Program.objects.get()
+        page = Page.objects.get()
         self.assertEqual(
-            {link.agreement.slug for link in program.history.get().agreements.all()},
-            set(program.agreements.values_list("slug", flat=True)),
+            {link.agreement.slug for link in page.history.get().agreements.all()},
+            set(page.agreements.values_list("slug", flat=True)),
         )
 
     def test_a_reference_to_a_record_further_down_the_file_is_kept(self):
@@ -173,6 +173,20 @@ class BrokenSnapshotTests(TestCase):
                 return index
         raise LookupError(key)
 
+    def test_a_file_of_when_pages_were_called_programs_is_refused_saying_what_to_write(self):
+        page = next(index for index, record in enumerate(self.records) if record["model"] == "activities.page")
+        old_page = [dict(record) for record in self.records]
+        old_page[page] = {**old_page[page], "model": "activities.program"}
+        self.assert_refused(self.write(old_page), f"record {page + 1}", "unknown model 'activities.program'",
+                            'write "activities.page" for "activities.program", and "page" for the field "program"')
+        heading = next(index for index, record in enumerate(self.records) if record["model"] == "activities.heading")
+        old_block = [dict(record) for record in self.records]
+        fields = old_block[heading]["fields"]
+        old_block[heading] = {**old_block[heading], "fields": {("program" if name == "page" else name): value
+                                                              for name, value in fields.items()}}
+        self.assert_refused(self.write(old_block), f"record {heading + 1}", "field 'program'",
+                            "activities.heading has no such field: pages were called programs")
+
     def test_bad_json(self):
         path = self.write(json.dumps(self.records)[:-20])
         self.assert_refused(path, "not valid JSON", "line 1")
@@ -190,9 +204,9 @@ class BrokenSnapshotTests(TestCase):
 
     def test_reference_to_nothing(self):
         index = self.record_index("activities.heading", "past-activities")
-        self.records[index]["fields"]["program"] = ["epa-collaboration-peru", "1999-01-01"]
+        self.records[index]["fields"]["page"] = ["epa-collaboration-peru", "1999-01-01"]
         self.assert_refused(
-            self.write(self.records), f"record {index + 1}", "field 'program'", "refers to no activities.program"
+            self.write(self.records), f"record {index + 1}", "field 'page'", "refers to no activities.page"
         )
 
     def test_many_to_many_reference_to_nothing(self):
@@ -275,8 +289,8 @@ class BrokenSnapshotTests(TestCase):
     def test_odd_json_is_refused_in_words(self):
         self.assert_refused(self.write("[" + "1" * 5000 + "]"), "not valid JSON", "4300 digits")
         index = self.record_index("activities.heading", "past-activities")
-        self.records[index]["fields"]["program"] = {"slug": "epa-collaboration-peru"}
-        self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'program'",
+        self.records[index]["fields"]["page"] = {"slug": "epa-collaboration-peru"}
+        self.assert_refused(self.write(self.records), f"record {index + 1}", "field 'page'",
                             "a natural key is a text, or a list of texts")
 
     def test_a_record_that_breaks_a_database_rule_is_refused_in_words(self):
@@ -349,7 +363,7 @@ class SnapshotDifferenceTests(TestCase):
             added = json.loads(json.dumps(template))
             added["fields"].update(slug=f"generated-{n}", ordering=1000 + n, text=f"A generated workshop, number {n}.")
             self.records.append(added)
-        heading = {"program": page, "ordering": 2000, "anchor": "news", "text": "News"}
+        heading = {"page": page, "ordering": 2000, "anchor": "news", "text": "News"}
         self.records.append({"model": "activities.heading", "fields": heading})
         self.assert_refused(
             write_fixture(self.records),
@@ -397,7 +411,7 @@ class SnapshotDifferenceTests(TestCase):
         self.opening_text()["fields"]["text"] = "Replaced in the file."
         self.records.remove(self.record("activities.activity", "peru-2016-09-marine-litter-pilot"))
         self.records.remove(next(r for r in self.records if r["model"] == "activities.topofpage"))
-        self.record("activities.program", "epa-collaboration-peru")["fields"]["title"] = "EPA and Peru"
+        self.record("activities.page", "epa-collaboration-peru")["fields"]["title"] = "EPA and Peru"
         raura = self.record("activities.activity", RAURA)["fields"]
         raura["themes"] = [["mercury"]]
         added = json.loads(json.dumps(self.record("activities.activity", RAURA)))
@@ -408,12 +422,12 @@ class SnapshotDifferenceTests(TestCase):
         self.assertIn("activities.activity: 1 created, 1 updated, 15 unchanged, 1 removed", output)
         self.assertIn("activities.richtext: 0 created, 1 updated, 4 unchanged", output)
         self.assertIn("activities.topofpage: 0 created, 0 updated, 3 unchanged, 1 removed", output)
-        self.assertIn("activities.program: 0 created, 1 updated", output)
-        snapshot = Program.objects.get()
+        self.assertIn("activities.page: 0 created, 1 updated", output)
+        snapshot = Page.objects.get()
         self.assertEqual(snapshot.title, "EPA and Peru")
         self.assertEqual(set(Activity.objects.get(slug=RAURA).themes.values_list("slug", flat=True)), {"mercury"})
         self.assertFalse(Activity.objects.filter(slug="peru-2016-09-marine-litter-pilot").exists())
-        archive = Page(self.client.get(ARCHIVE).content.decode()).blocks
+        archive = ParsedHtml(self.client.get(ARCHIVE).content.decode()).blocks
         raura_at = next(i for i, block in enumerate(archive) if "Raura Mine" in block)
         self.assertEqual(archive[raura_at + 1], "March 2020: An added workshop.", "printed where the file places it")
         self.assertIn("Replaced in the file.", archive)
@@ -428,11 +442,11 @@ class SnapshotDifferenceTests(TestCase):
                              (kind, self.publisher, reason))
         # The same file again changes nothing and writes no history, with or without --replace.
         state = database_state()
-        entries = sum(model.history.count() for model in (Program, *BLOCK_TYPES))
+        entries = sum(model.history.count() for model in (Page, *BLOCK_TYPES))
         again = load(path, "--replace", "--user", "publisher")
         self.assertIn("activities.activity: 0 created, 0 updated, 17 unchanged", again)
         load(path)
-        self.assertEqual((database_state(), sum(model.history.count() for model in (Program, *BLOCK_TYPES))),
+        self.assertEqual((database_state(), sum(model.history.count() for model in (Page, *BLOCK_TYPES))),
                          (state, entries))
 
     def test_a_replacing_file_may_move_every_block(self):
@@ -443,9 +457,9 @@ class SnapshotDifferenceTests(TestCase):
         first = json.loads(json.dumps(self.opening_text()))
         first["fields"].update(ordering=10, text="A paragraph put first.")
         self.records.append(first)
-        words_before = Page(self.client.get(ARCHIVE).content.decode()).blocks
+        words_before = ParsedHtml(self.client.get(ARCHIVE).content.decode()).blocks
         load(write_fixture(self.records), "--replace", "--user", "publisher")
-        words_after = Page(self.client.get(ARCHIVE).content.decode()).blocks
+        words_after = ParsedHtml(self.client.get(ARCHIVE).content.decode()).blocks
         at = words_after.index("A paragraph put first.")
         self.assertEqual(words_after[:at] + words_after[at + 1:], words_before)
         self.assertEqual(Heading.objects.count(), 7, "each heading once, in its new place")
@@ -522,7 +536,7 @@ class LoaddataTests(TestCase):
 
     def test_a_fixture_for_a_new_date_loads_and_is_then_read_only(self):
         call_command("loaddata", str(write_fixture(dated(self.records, "2022-06-01"))), verbosity=0)
-        later = Program.objects.get(archived_on="2022-06-01")
+        later = Page.objects.get(archived_on="2022-06-01")
         self.assertEqual(later.activities.count(), 17)
         self.assertEqual(later.activities.filter(themes__isnull=False).distinct().count(), 17)
         self.assertEqual(self.client.get("/archive/2022-06-01" + PERU_PAGE).status_code, 200)
@@ -533,10 +547,10 @@ class LoaddataTests(TestCase):
 
     def test_a_frozen_or_replaced_snapshot_loads_again_unchanged(self):
         publisher = staff_user("publisher", "Publishers")
-        live = services.start_live_version(Program.objects.get(), user=publisher)
+        live = services.start_live_version(Page.objects.get(), user=publisher)
         publish(live, user=publisher)
-        Activity.objects.filter(program=live, slug=RAURA).update(text="Edited before the freeze.")
-        frozen = services.freeze_snapshot(Program.objects.get(pk=live.pk), archived_on=datetime.date(2026, 11, 1),
+        Activity.objects.filter(page=live, slug=RAURA).update(text="Edited before the freeze.")
+        frozen = services.freeze_snapshot(Page.objects.get(pk=live.pk), archived_on=datetime.date(2026, 11, 1),
                                           user=publisher)
         exported = write_fixture(snapshots.export_snapshot(frozen))
         before = database_state()
@@ -558,7 +572,7 @@ class LoaddataTests(TestCase):
             "“webinar” links to javascript:alert`1`: javascript: links are not allowed", "Nothing was loaded",
             path=path,
         )
-        self.assertFalse(Program.objects.filter(archived_on=None).exists())
+        self.assertFalse(Page.objects.filter(archived_on=None).exists())
 
     def test_text_no_database_stores_is_refused_whole_on_every_database(self):
         records = dated(self.records, None)
@@ -573,12 +587,12 @@ class LoaddataTests(TestCase):
                             "Nothing was loaded", path=path)
 
     def test_a_fixture_cannot_date_the_live_version(self):
-        live = services.start_live_version(Program.objects.get())
+        live = services.start_live_version(Page.objects.get())
         record = json.loads(serializers.serialize("json", [live]))[0]  # as dumpdata writes it, by id
         record["fields"]["archived_on"] = "2030-01-01"
         with self.assertRaisesMessage(CommandError, "date the live version"):
             call_command("loaddata", str(write_fixture([record])), verbosity=0)
-        self.assertIsNone(Program.objects.get(pk=live.pk).archived_on)
+        self.assertIsNone(Page.objects.get(pk=live.pk).archived_on)
 
 
 class RevisionTests(TestCase):

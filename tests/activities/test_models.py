@@ -7,54 +7,54 @@ from django.db import IntegrityError, transaction
 from django.test import TestCase
 
 from activities import snapshot_rules
-from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme
+from activities.models import BLOCK_TYPES, Activity, Heading, Page, RichText, Theme
 from tests.content import load_peru_as_live_version, past_activities
-from tests.html import PERU_PAGE, SNAPSHOT, Page
+from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml
 
 
 class ModelTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        cls.program = Program.objects.get()
+        cls.page = Page.objects.get()
 
     def test_dated_versions_of_a_page_coexist_but_not_twice_on_one_date(self):
-        slug, dated, later = self.program.slug, self.program.archived_on, datetime.date(2025, 1, 1)
+        slug, dated, later = self.page.slug, self.page.archived_on, datetime.date(2025, 1, 1)
         # Only the snapshot services date a page: the test takes their allowance, to reach the database's rule.
         with snapshot_rules.writable((slug, later), (slug, dated)):
-            Program.objects.create(slug=slug, archived_on=later, title="Later")
+            Page.objects.create(slug=slug, archived_on=later, title="Later")
             with self.assertRaises(IntegrityError), transaction.atomic():
-                Program.objects.create(slug=slug, archived_on=dated, title="Dup")
-        Program.objects.create(slug=slug, archived_on=None, title="Live")
+                Page.objects.create(slug=slug, archived_on=dated, title="Dup")
+        Page.objects.create(slug=slug, archived_on=None, title="Live")
         with self.assertRaises(IntegrityError), transaction.atomic():
-            Program.objects.create(slug=slug, archived_on=None, title="Second live")
+            Page.objects.create(slug=slug, archived_on=None, title="Second live")
 
     def test_the_live_version_is_the_one_served(self):
-        Program.objects.create(
-            slug=self.program.slug, archived_on=None, title="EPA Collaboration with Peru (live)", status="published",
+        Page.objects.create(
+            slug=self.page.slug, archived_on=None, title="EPA Collaboration with Peru (live)", status="published",
         )
         self.assertContains(self.client.get(PERU_PAGE), "EPA Collaboration with Peru (live)")
 
     def test_an_activity_is_printed_inside_one_of_its_own_page(self):
-        other = Program.objects.create(slug="epa-collaboration-chile", title="Chile")
+        other = Page.objects.create(slug="epa-collaboration-chile", title="Chile")
         activity = Activity.objects.get(slug="peru-2017-12-adjudication-workshop")
-        activity.program = other
+        activity.page = other
         with self.assertRaises(ValidationError) as raised:
             activity.full_clean()
         self.assertEqual(raised.exception.message_dict["printed_in"],
                          ["Choose an activity of the same version of the page."])
 
     def test_natural_keys_find_each_record(self):
-        for model in (Program, *BLOCK_TYPES, Theme):
+        for model in (Page, *BLOCK_TYPES, Theme):
             for obj in model.objects.all():
                 self.assertEqual(model.objects.get_by_natural_key(*obj.natural_key()), obj)
 
     def test_names_and_addresses(self):
-        self.assertEqual(str(self.program), "EPA Collaboration with Peru (archived 2021-01-19)")
+        self.assertEqual(str(self.page), "EPA Collaboration with Peru (archived 2021-01-19)")
         # A snapshot's own address is under /archive/; the page's address shows its current version.
         archived = "/archive/2021-01-19" + PERU_PAGE
-        self.assertEqual(self.program.get_absolute_url(), archived)
-        self.assertEqual(self.program.page_url, PERU_PAGE)
+        self.assertEqual(self.page.get_absolute_url(), archived)
+        self.assertEqual(self.page.page_url, PERU_PAGE)
         heading = Heading.objects.get(anchor="key-partners")
         self.assertEqual(heading.get_absolute_url(), archived)
         self.assertEqual(str(heading), "h2 Key Partners")
@@ -72,21 +72,21 @@ class LiveVersionModelTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         load_peru_as_live_version()
-        cls.program = Program.objects.get()
+        cls.page = Page.objects.get()
 
     def test_a_heading_s_anchor_is_unique_on_a_page_said_in_words(self):
-        again = Heading(program=self.program, ordering=1000, anchor="past-activities", text="Again")
+        again = Heading(page=self.page, ordering=1000, anchor="past-activities", text="Again")
         with self.assertRaises(ValidationError) as raised:
-            again.full_clean(exclude=["program"])  # as the page's form checks its rows
+            again.full_clean(exclude=["page"])  # as the page's form checks its rows
         self.assertEqual(raised.exception.messages, ["Another heading of this page has this anchor: choose another."])
         with self.assertRaises(IntegrityError), transaction.atomic():
             again.save()
         # Another page, or another version of this one, may use it.
-        chile = Program.objects.create(slug="epa-collaboration-chile", title="Chile")
-        Heading(program=chile, ordering=10, anchor="past-activities", text="Past Activities").full_clean()
+        chile = Page.objects.create(slug="epa-collaboration-chile", title="Chile")
+        Heading(page=chile, ordering=10, anchor="past-activities", text="Past Activities").full_clean()
 
     def test_a_heading_is_an_h2_h3_or_h4(self):
-        heading = Heading.objects.get(program=self.program, anchor="past-activities")
+        heading = Heading.objects.get(page=self.page, anchor="past-activities")
         heading.level = 5
         with self.assertRaises(ValidationError) as raised:
             heading.full_clean()
@@ -107,15 +107,15 @@ class LiveVersionModelTests(TestCase):
         self.assertEqual(Activity.objects.published().count(), 17)
         Activity.objects.filter(slug="peru-2017-09-inspection-training").update(status="draft")
         self.assertEqual(Activity.objects.published().count(), 16)
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         self.assertEqual(Activity.objects.published().count(), 0)
 
     def test_an_activity_whose_date_is_not_printed_is_still_listed_under_its_year(self):
         (activity,) = Activity.objects.bulk_create(past_activities(
-            self.program, 1, slug="peru-2015-05-said-in-its-text", date=datetime.date(2015, 5, 1), date_prefix=False,
+            self.page, 1, slug="peru-2015-05-said-in-its-text", date=datetime.date(2015, 5, 1), date_prefix=False,
             text="In May 2015, a workshop was held in Lima.",
         ))
-        page = Page(self.client.get(PERU_PAGE).content.decode()).blocks
+        page = ParsedHtml(self.client.get(PERU_PAGE).content.decode()).blocks
         self.assertIn("In May 2015, a workshop was held in Lima.", page, "printed without “May 2015:”")
         listing = self.client.get("/activities/2015/")
         self.assertContains(listing, f'href="/activities/{activity.slug}/"')

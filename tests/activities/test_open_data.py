@@ -10,11 +10,11 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from activities.models import Activity, Program, Theme
+from activities.models import Activity, Page, Theme
 from partners.models import Partner
 from tests.activities.test_activity_views import add_activities, listed
 from tests.content import load_peru_as_live_version
-from tests.html import Page
+from tests.html import ParsedHtml
 
 HOST = "http://testserver"
 CSV_HEADER = ["slug", "title", "date", "text", "theme_slugs", "theme_names", "partner_slugs", "partner_names",
@@ -171,8 +171,8 @@ class ListingDataTests(DataTestCase):
         Activity.objects.filter(slug="peru-2019-06-compliance-promotion-workshop").update(
             publish_at=timezone.now() + datetime.timedelta(days=1))
         Partner.objects.filter(slug="oefa").update(status="draft")
-        draft_page = Program.objects.create(slug="draft-page", title="A draft page", status="draft")
-        Activity.objects.create(program=draft_page, slug="on-a-draft-page", text="Not yet.", status="published")
+        draft_page = Page.objects.create(slug="draft-page", title="A draft page", status="draft")
+        Activity.objects.create(page=draft_page, slug="on-a-draft-page", text="Not yet.", status="published")
         _, data = self.data("/activities/")
         slugs = [row["slug"] for row in data["activities"]]
         self.assertNotIn("peru-2019-08-eab-adjudication-course", slugs)
@@ -233,12 +233,12 @@ class ListingDataTests(DataTestCase):
             '</activities/2015/?format=json>; rel="alternate"; type="application/json", '
             '</activities/2015/?format=csv>; rel="alternate"; type="text/csv"',
         )
-        page = Page(response.content.decode())
+        page = ParsedHtml(response.content.decode())
         self.assertIn("Download all 30: JSON, CSV", page.blocks)
         links = {link["text"]: link["href"] for link in page.links}
         self.assertEqual(links["JSON"], "/activities/2015/?format=json")
         self.assertEqual(links["CSV"], "/activities/2015/?format=csv")
-        self.assertIn("Download: JSON, CSV", Page(self.client.get("/activities/2019/").content.decode()).blocks)
+        self.assertIn("Download: JSON, CSV", ParsedHtml(self.client.get("/activities/2019/").content.decode()).blocks)
         # Filters that name nothing have no data to offer.
         broken = self.client.get("/activities/?year=abc")
         self.assertNotIn("Link", broken)

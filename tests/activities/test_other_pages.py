@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import TestCase
 
-from activities.models import Activity, ItemList, Program
-from tests.html import Page, text_without_exit_links, words
+from activities.models import Activity, ItemList, Page
+from tests.html import ParsedHtml, text_without_exit_links, words
 
 FIXTURES = settings.BASE_DIR / "fixtures"
 TEXTS = settings.BASE_DIR / "tests" / "fixtures"
@@ -61,25 +61,25 @@ class OtherPagesTests(TestCase):
 
     def test_mexico_goals_are_a_plain_list_not_activities(self):
         html, _ = self.printed(MEXICO)
-        page = Page(html)
+        page = ParsedHtml(html)
         self.assertIn("Goal 1: Reduce Air Pollution", page.blocks)
         goals = next(lst for lst in page.lists if "usa-list" in lst["class"])
         self.assertEqual((goals["tag"], goals["items"]), ("ul", 5))
-        self.assertFalse(Activity.objects.filter(program__slug="epa-collaboration-mexico").exists())
+        self.assertFalse(Activity.objects.filter(page__slug="epa-collaboration-mexico").exists())
         listing = self.client.get("/activities/").content.decode()
         self.assertNotIn("Goal 1", listing)
         self.assertNotIn("Border 2020 Program", listing)
 
     def test_lost_link_targets_are_printed_as_words(self):
         html, _ = self.printed(MEXICO)
-        page = Page(html)
+        page = ParsedHtml(html)
         self.assertIn("Explore our work:", page.blocks)
         self.assertIn("Border 2020 Program", page.blocks)
         self.assertNotIn("Border 2020 Program", [link["text"] for link in page.links])
 
     def test_latin_america_keeps_the_labels_of_its_two_link_lists(self):
         html, _ = self.printed(LATIN_AMERICA)
-        page = Page(html)
+        page = ParsedHtml(html)
         labels = [block for block in page.blocks if block in ("On this page:", "On other pages:")]
         self.assertEqual(labels, ["On this page:", "On other pages:"])
         self.assertEqual(html.count('class="in-page-links"'), 2)
@@ -93,15 +93,15 @@ class OtherPagesTests(TestCase):
         self.assertContains(self.client.get(activity.get_absolute_url()), "REDLAFICA annual meeting in Washington, D.C.")
 
     def test_both_are_marked_partial_in_their_provenance(self):
-        for page in Program.objects.all():
+        for page in Page.objects.all():
             self.assertIn("Partial", page.provenance_note, page)
-        cut = ItemList.objects.get(program__slug="epa-collaboration-mexico", ordering=50)
+        cut = ItemList.objects.get(page__slug="epa-collaboration-mexico", ordering=50)
         self.assertIn("North American Develo", cut.provenance_note)
 
     def test_the_index_groups_pages_by_kind(self):
-        page = Page(self.client.get("/international-cooperation/").content.decode())
+        page = ParsedHtml(self.client.get("/international-cooperation/").content.decode())
         headings = [text for level, text in page.headings if level in ("h2", "h3")]
         self.assertEqual(headings, [
             "Countries", "EPA Collaboration with Mexico", "Regions", "EPA Efforts in Latin America and the Caribbean",
         ])
-        self.assertEqual(Program.objects.get(slug="epa-efforts-latin-america-and-caribbean").country, "")
+        self.assertEqual(Page.objects.get(slug="epa-efforts-latin-america-and-caribbean").country, "")

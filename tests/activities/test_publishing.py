@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Activity, Program, Theme
+from activities.models import Activity, Page, Theme
 from partners.models import Partner
 from tests.content import (
     LITTER,
@@ -50,7 +50,7 @@ class SchedulingTests(TestCase):
                 self.assertIn(RAURA, pages[name], name)
 
     def test_a_scheduled_page_hides_all_it_holds_until_then(self):
-        Program.objects.update(publish_at=timezone.now() + datetime.timedelta(days=1))
+        Page.objects.update(publish_at=timezone.now() + datetime.timedelta(days=1))
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
         self.assertEqual(self.client.get(f"/activities/{RAURA}/").status_code, 404)
         self.assertNotContains(self.client.get("/activities/"), RAURA)
@@ -95,7 +95,7 @@ class PreviewTests(TestCase):
         self.client.force_login(self.outsider)
         self.assertEqual(self.client.get(f"/activities/{LITTER}/").status_code, 404)
         self.assertNotContains(self.client.get(PERU_PAGE), "A draft rewrite")
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
         self.client.force_login(self.editor)
         self.assertContains(self.client.get(PERU_PAGE), "Draft, not public.")
@@ -132,8 +132,8 @@ class GroupTests(TestCase):
         self.client.force_login(self.editor)
         url = reverse("admin:activities_activity_add")
         data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
-        program = Program.objects.get()
-        data.update(program=str(program.pk), ordering=str(past_activities_place(program)), slug="peru-new-workshop",
+        page = Page.objects.get()
+        data.update(page=str(page.pk), ordering=str(past_activities_place(page)), slug="peru-new-workshop",
                     text="A new workshop.", status="published")
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
@@ -152,7 +152,7 @@ class GroupTests(TestCase):
 
     def test_a_user_of_neither_group_cannot_see_content_in_the_admin(self):
         self.client.force_login(self.outsider)
-        for name in ("activities_activity", "activities_program", "partners_partner"):
+        for name in ("activities_activity", "activities_page", "partners_partner"):
             self.assertEqual(self.client.get(reverse(f"admin:{name}_changelist")).status_code, 403, name)
         self.client.logout()
         response = self.client.get(reverse("admin:activities_activity_changelist"))
@@ -243,7 +243,7 @@ class AdminQueryBudgetTests(TestCase):
 
     def add(self, count):
         theme = Theme.objects.get(slug="mercury")
-        created = Activity.objects.bulk_create(past_activities(Program.objects.get(), count, slug="more"))
+        created = Activity.objects.bulk_create(past_activities(Page.objects.get(), count, slug="more"))
         Activity.themes.through.objects.bulk_create(
             Activity.themes.through(activity_id=activity.pk, theme_id=theme.pk) for activity in created
         )
@@ -256,7 +256,7 @@ class AdminQueryBudgetTests(TestCase):
         self.assertEqual(few, many)
 
     def test_page_edit_form_with_its_inlines(self):
-        url = reverse("admin:activities_program_change", args=[Program.objects.get().pk])
+        url = reverse("admin:activities_page_change", args=[Page.objects.get().pk])
         few = self.queries(url)
         self.add(40)
         self.assertEqual(few, self.queries(url))
@@ -270,7 +270,7 @@ class PublicationFilterTests(TestCase):
         cls.publisher = staff_user("publisher", "Publishers")
 
     def test_the_admin_filter_goes_by_each_item_s_own_state(self):
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         Activity.objects.filter(slug=RAURA).update(publish_at=timezone.now() + datetime.timedelta(days=1))
         self.client.force_login(self.publisher)
         url = reverse("admin:activities_activity_changelist")

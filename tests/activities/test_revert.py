@@ -11,13 +11,13 @@ from django.test import TestCase
 from django.urls import reverse
 
 from activities import services
-from activities.models import Activity, Program, RichText, Theme
+from activities.models import Activity, Page, RichText, Theme
 from core.revisions import moment
 from core.services import publish, revert, unpublish
 from core.text import words_of_html
 from tests.content import LITTER, load_peru_as_live_version, staff_user
 from tests.forms import admin_form_data
-from tests.html import PERU_PAGE, Page
+from tests.html import PERU_PAGE, ParsedHtml
 
 ORIGINAL_TITLE = "EPA Collaboration with Peru"
 OPENING_START = "The U.S.-Peru Trade Promotion Agreement (TPA) entered into force"
@@ -35,16 +35,16 @@ class RevertTests(TestCase):
         cls.editor = staff_user("editor", "Editors")
         cls.publisher = staff_user("publisher", "Publishers")
         cls.viewer = staff_user("viewer")
-        cls.viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_program", "view_activity"]))
+        cls.viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_page", "view_activity"]))
 
     def setUp(self):
-        self.program = Program.objects.get()
+        self.page = Page.objects.get()
 
     def edit_title(self, user, title):
         """The page's title changed and saved by ``user``, as the page's form saves it."""
-        program = Program.objects.get()
-        program.title, program._history_user = title, user
-        program.save()
+        page = Page.objects.get()
+        page.title, page._history_user = title, user
+        page.save()
 
     def revert(self, user, obj, version):
         """Open the revert page of ``version`` and confirm it, as a browser does;
@@ -57,57 +57,57 @@ class RevertTests(TestCase):
         return " ".join(str(message) for message in get_messages(response.wsgi_request))
 
     def test_an_editor_s_revert_leaves_a_published_page_published(self):
-        unpublish(self.program, user=self.publisher)
-        draft_version = self.program.history.latest("history_date")
-        publish(self.program, user=self.publisher)
+        unpublish(self.page, user=self.publisher)
+        draft_version = self.page.history.latest("history_date")
+        publish(self.page, user=self.publisher)
         self.edit_title(self.editor, "A title to be undone")
-        said = self.revert(self.editor, self.program, draft_version)
+        said = self.revert(self.editor, self.page, draft_version)
         self.assertIn("Its publication is left as it is: published.", said)
-        program = Program.objects.get()
-        self.assertEqual((program.title, program.status), (ORIGINAL_TITLE, "published"))
+        page = Page.objects.get()
+        self.assertEqual((page.title, page.status), (ORIGINAL_TITLE, "published"))
         self.client.logout()
-        self.assertEqual(Page(self.client.get(PERU_PAGE).content.decode()).headings[0], ("h1", ORIGINAL_TITLE))
+        self.assertEqual(ParsedHtml(self.client.get(PERU_PAGE).content.decode()).headings[0], ("h1", ORIGINAL_TITLE))
 
     def test_a_publisher_s_revert_of_the_title_does_not_unpublish(self):
-        unpublish(self.program, user=self.publisher)
+        unpublish(self.page, user=self.publisher)
         self.edit_title(self.publisher, "A draft title")
-        draft_version = self.program.history.latest("history_date")
-        publish(self.program, user=self.publisher)
+        draft_version = self.page.history.latest("history_date")
+        publish(self.page, user=self.publisher)
         self.edit_title(self.publisher, "A published title")
-        self.revert(self.publisher, self.program, draft_version)
-        program = Program.objects.get()
-        self.assertEqual((program.title, program.status, program.publish_at), ("A draft title", "published", None))
+        self.revert(self.publisher, self.page, draft_version)
+        page = Page.objects.get()
+        self.assertEqual((page.title, page.status, page.publish_at), ("A draft title", "published", None))
 
     def test_an_editor_s_revert_leaves_a_draft_a_draft(self):
-        published_version = self.program.history.earliest("history_date")
-        unpublish(self.program, user=self.publisher)
+        published_version = self.page.history.earliest("history_date")
+        unpublish(self.page, user=self.publisher)
         self.edit_title(self.editor, "A draft title")
-        self.revert(self.editor, self.program, published_version)
-        program = Program.objects.get()
-        self.assertEqual((program.title, program.status), (ORIGINAL_TITLE, "draft"))
+        self.revert(self.editor, self.page, published_version)
+        page = Page.objects.get()
+        self.assertEqual((page.title, page.status), (ORIGINAL_TITLE, "draft"))
         self.client.logout()
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
 
     def test_the_page_shows_word_by_word_what_will_change_and_what_will_not(self):
-        first = self.program.history.earliest("history_date")
+        first = self.page.history.earliest("history_date")
         self.edit_title(self.editor, "EPA Cooperation with Peru")
         self.client.force_login(self.editor)
-        page = self.client.get(revert_url(self.program, first)).content.decode()
-        text = " ".join(Page(page).blocks)
+        page = self.client.get(revert_url(self.page, first)).content.decode()
+        text = " ".join(ParsedHtml(page).blocks)
         removed, added = '<del class="comparison__removed">', '<ins class="comparison__added">'
         self.assertIn(f'{removed}<span class="usa-sr-only">[removed: </span>Cooperation', page)
         self.assertIn(f'{added}<span class="usa-sr-only">[added: </span>Collaboration', page)
         self.assertIn("its publication is left as it is, published", text)
         self.assertIn("Its activities are reverted on their own history pages", text)
-        self.assertIn(f"?program__id__exact={self.program.pk}", page)
+        self.assertIn(f"?page__id__exact={self.page.pk}", page)
         self.assertIn('id="revert-form"', page)
         rows = [row for row in page.split('<tr><th scope="row">')[1:]]
         self.assertEqual([row.split("<")[0] for row in rows], ["Title"], "only the title changes")
 
     def test_a_version_the_same_as_now_offers_no_button(self):
         self.client.force_login(self.editor)
-        latest = self.program.history.latest("history_date")
-        page = self.client.get(revert_url(self.program, latest))
+        latest = self.page.history.latest("history_date")
+        page = self.client.get(revert_url(self.page, latest))
         self.assertContains(page, "there is nothing to revert")
         self.assertNotContains(page, 'id="revert-form"')
 
@@ -125,34 +125,34 @@ class RevertTests(TestCase):
         self.assertEqual(set(Activity.objects.get(pk=litter.pk).themes.all()), themes_before)
 
     def test_a_revert_over_a_change_made_since_the_page_was_read_is_refused(self):
-        first = self.program.history.earliest("history_date")
+        first = self.page.history.earliest("history_date")
         self.edit_title(self.editor, "A title to be undone")
         self.client.force_login(self.editor)
-        url = revert_url(self.program, first)
+        url = revert_url(self.page, first)
         data = admin_form_data(self.client.get(url).content.decode(), "revert-form")
         self.edit_title(self.publisher, "The publisher's title")
         refused = self.client.post(url, data)
         self.assertEqual(refused.status_code, 200)
-        said = " ".join(Page(refused.content.decode()).blocks)
+        said = " ".join(ParsedHtml(refused.content.decode()).blocks)
         self.assertIn("was changed by publisher on", said)
         self.assertIn("Nothing was reverted.", said)
-        self.assertEqual(Program.objects.get().title, "The publisher's title")
+        self.assertEqual(Page.objects.get().title, "The publisher's title")
         again = self.client.post(url, admin_form_data(refused.content.decode(), "revert-form"))
         self.assertEqual(again.status_code, 302)
-        self.assertEqual(Program.objects.get().title, ORIGINAL_TITLE)
+        self.assertEqual(Page.objects.get().title, ORIGINAL_TITLE)
 
     def test_a_revert_is_recorded_in_the_history_and_the_admin_log(self):
-        first = self.program.history.earliest("history_date")
+        first = self.page.history.earliest("history_date")
         self.edit_title(self.editor, "A title to be undone")
-        self.revert(self.editor, self.program, first)
-        latest = self.program.history.latest("history_date")
+        self.revert(self.editor, self.page, first)
+        latest = self.page.history.latest("history_date")
         self.assertEqual(latest.history_user, self.editor)
         self.assertTrue(latest.history_change_reason.startswith("Reverted to the version of "))
         self.assertTrue(LogEntry.objects.filter(user=self.editor, change_message=latest.history_change_reason).exists())
 
     def test_no_one_reverts_a_part_of_a_snapshot(self):
         Activity.objects.filter(slug=LITTER).update(text="Changed before the freeze.")
-        snapshot = services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1))
+        snapshot = services.freeze_snapshot(Page.objects.get(), archived_on=datetime.date(2026, 11, 1))
         litter = snapshot.activities.get(slug=LITTER)
         first = litter.history.earliest("history_date")
         for user in (self.editor, self.publisher):
@@ -165,18 +165,18 @@ class RevertTests(TestCase):
         self.assertEqual(Activity.objects.get(pk=litter.pk).text, "Changed before the freeze.")
 
     def test_view_only_staff_see_the_version_but_cannot_revert(self):
-        first = self.program.history.earliest("history_date")
+        first = self.page.history.earliest("history_date")
         self.edit_title(self.editor, "A title to be undone")
         self.client.force_login(self.viewer)
-        page = self.client.get(revert_url(self.program, first))
-        self.assertContains(page, "You may see this version but not revert to it")
-        self.assertContains(page, ORIGINAL_TITLE)
-        self.assertNotContains(page, 'id="revert-form"')
-        program = Program.objects.get()
-        self.assertEqual(self.client.post(revert_url(program, first), {"revision": program.revision}).status_code, 403)
-        self.assertEqual(Program.objects.get().title, "A title to be undone")
+        response = self.client.get(revert_url(self.page, first))
+        self.assertContains(response, "You may see this version but not revert to it")
+        self.assertContains(response, ORIGINAL_TITLE)
+        self.assertNotContains(response, 'id="revert-form"')
+        page = Page.objects.get()
+        self.assertEqual(self.client.post(revert_url(page, first), {"revision": page.revision}).status_code, 403)
+        self.assertEqual(Page.objects.get().title, "A title to be undone")
         self.client.force_login(staff_user("outsider"))
-        self.assertEqual(self.client.get(revert_url(program, first)).status_code, 403)
+        self.assertEqual(self.client.get(revert_url(page, first)).status_code, 403)
 
 
 class BlockRevertTests(TestCase):
@@ -188,11 +188,11 @@ class BlockRevertTests(TestCase):
         cls.editor = staff_user("editor", "Editors")
         cls.editor.user_permissions.add(Permission.objects.get(codename="change_richtext"))
 
-    def opening_text(self, program):
-        return RichText.objects.filter(program=program).order_by("ordering").first()
+    def opening_text(self, page):
+        return RichText.objects.filter(page=page).order_by("ordering").first()
 
     def test_a_text_block_comes_back_as_it_was_and_the_page_prints_it(self):
-        block = self.opening_text(Program.objects.get())
+        block = self.opening_text(Page.objects.get())
         first = block.history.earliest("history_date")
         block.text, block._history_user = "A rewrite to be undone.", self.editor
         block.save()
@@ -205,12 +205,12 @@ class BlockRevertTests(TestCase):
                          (self.editor, f"Reverted to the version of {moment(first.history_date)}"))
 
     def test_no_one_reverts_a_block_of_a_snapshot_nor_without_the_right(self):
-        snapshot = services.freeze_snapshot(Program.objects.get(), archived_on=datetime.date(2026, 11, 1))
+        snapshot = services.freeze_snapshot(Page.objects.get(), archived_on=datetime.date(2026, 11, 1))
         block = self.opening_text(snapshot)
         first = block.history.earliest("history_date")
         with self.assertRaisesMessage(ValidationError, "is read-only"):
             revert(block, first, user=self.editor, revision=block.revision)
-        live = self.opening_text(Program.objects.get(archived_on=None))
+        live = self.opening_text(Page.objects.get(archived_on=None))
         with self.assertRaisesMessage(PermissionDenied, "You may not change texts."):
             revert(live, live.history.earliest("history_date"), user=staff_user("viewer"),
                             revision=live.revision)

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activities import search, selectors
-from activities.models import Activity, Heading, Program, RichText
+from activities.models import Activity, Heading, Page, RichText
 from partners.models import Agreement, Partner
 from tests.browser.pages import PUBLIC_PAGES
 from tests.content import load_peru_as_live_version, past_activities, past_activities_place
@@ -48,15 +48,15 @@ def summary(response):
 
 
 def live_page():
-    return Program.objects.get(slug="epa-collaboration-peru", archived_on=None)
+    return Page.objects.get(slug="epa-collaboration-peru", archived_on=None)
 
 
-def add_activity(slug, text, *, title="", program=None, **fields):
-    program = program or live_page()
+def add_activity(slug, text, *, title="", page=None, **fields):
+    page = page or live_page()
     fields.setdefault("status", "published")
     if "ordering" not in fields:
-        fields["ordering"] = past_activities_place(program)
-    return Activity.objects.create(program=program, slug=slug, title=title, text=text, **fields)
+        fields["ordering"] = past_activities_place(page)
+    return Activity.objects.create(page=page, slug=slug, title=title, text=text, **fields)
 
 
 class SearchTests(TestCase):
@@ -149,11 +149,11 @@ class SearchTests(TestCase):
         self.assertLess(len(snippet.split()), 40)
 
     def test_drafts_and_what_is_not_public_are_never_found(self):
-        draft_page = Program.objects.create(slug="draft-page", title="A draft page", status="draft")
-        Heading.objects.create(program=draft_page, ordering=10, text="An ocelot", anchor="ocelot")
-        RichText.objects.create(program=draft_page, ordering=20, text="A pangolin.")
+        draft_page = Page.objects.create(slug="draft-page", title="A draft page", status="draft")
+        Heading.objects.create(page=draft_page, ordering=10, text="An ocelot", anchor="ocelot")
+        RichText.objects.create(page=draft_page, ordering=20, text="A pangolin.")
         add_activity("draft-one", "A zanzibar visit.", status="draft")
-        add_activity("on-a-draft-page", "A zanzibar visit.", program=draft_page, ordering=30)
+        add_activity("on-a-draft-page", "A zanzibar visit.", page=draft_page, ordering=30)
         add_activity("scheduled", "A zanzibar visit.", publish_at=timezone.now() + datetime.timedelta(days=1))
         Partner.objects.create(slug="zanzibar-agency", name="Zanzibar Agency", status="draft")
         Agreement.objects.create(slug="zanzibar-accord", title="Zanzibar Accord", status="draft")
@@ -163,8 +163,8 @@ class SearchTests(TestCase):
             self.assertEqual(summary(response), f"Nothing holds every word of “{query}”. Try fewer words or other "
                              "ones, or browse all activities.")
         self.assertEqual(len(found(self, self.client.get("/activities/", {"q": "zanzibar"}))), 0)
-        Activity.objects.filter(program=live_page(), ordering__gt=Heading.objects.get(
-            program=live_page(), anchor="past-activities").ordering).update(status="draft")
+        Activity.objects.filter(page=live_page(), ordering__gt=Heading.objects.get(
+            page=live_page(), anchor="past-activities").ordering).update(status="draft")
         self.assertEqual(set(found(self, self.search("workshops"))), {
             "/activities/peru-2019-08-eab-adjudication-course/", "/activities/peru-public-participation-workshop/",
             "/activities/peru-adjudication-workshop/",

@@ -9,14 +9,14 @@ from django.test import TestCase
 from django.urls import reverse
 
 from activities import selectors, services, snapshot_rules
-from activities.models import BLOCK_TYPES, Activity, Heading, Program, RichText, Theme, TopOfPage
+from activities.models import BLOCK_TYPES, Activity, Heading, Page, RichText, Theme, TopOfPage
 from activities.snapshot_rules import SnapshotChangeRefused
 from core.services import publish
 from partners.models import Agreement, Contact, Partner
 from tests.activities.test_load_snapshot import database_state, load, write_fixture
 from tests.content import LITTER, RAURA, staff_user
 from tests.forms import admin_action, confirm
-from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT, Page
+from tests.html import ARCHIVED_PERU_PAGE, PERU_PAGE, SNAPSHOT, ParsedHtml
 
 SNAPSHOT_NAMED = "the snapshot “EPA Collaboration with Peru” of 2021-01-19 is read-only"
 
@@ -27,21 +27,21 @@ class SnapshotRulesTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        cls.snapshot = Program.objects.get()
+        cls.snapshot = Page.objects.get()
         cls.publisher = staff_user("publisher", "Publishers")
         cls.editor = staff_user("editor", "Editors")
         cls.live = services.start_live_version(cls.snapshot, user=cls.publisher)
 
     def setUp(self):
-        self.activity = Activity.objects.get(program=self.snapshot, slug=RAURA)
-        self.heading = Heading.objects.get(program=self.snapshot, anchor="past-activities")
-        self.live_activity = Activity.objects.get(program=self.live, slug=RAURA)
-        self.live_heading = Heading.objects.get(program=self.live, anchor="past-activities")
+        self.activity = Activity.objects.get(page=self.snapshot, slug=RAURA)
+        self.heading = Heading.objects.get(page=self.snapshot, anchor="past-activities")
+        self.live_activity = Activity.objects.get(page=self.live, slug=RAURA)
+        self.live_heading = Heading.objects.get(page=self.live, anchor="past-activities")
         self.before = database_state()
 
-    def first_blocks(self, program):
-        """The first block of each kind that ``program``'s body holds."""
-        return [block for model in BLOCK_TYPES if (block := model.objects.filter(program=program).first())]
+    def first_blocks(self, page):
+        """The first block of each kind that ``page``'s body holds."""
+        return [block for model in BLOCK_TYPES if (block := model.objects.filter(page=page).first())]
 
     def refused(self, *fragments, named=SNAPSHOT_NAMED):
         """Asserts that the block is refused in words, and that nothing changed."""
@@ -74,7 +74,7 @@ class ModelWritesTests(SnapshotRulesTestCase):
                                                                     "a contact and Top of Page links")
         for obj in (self.snapshot, *self.first_blocks(self.snapshot)):
             with self.subTest(obj=obj), self.refused(f"Cannot change the {obj._meta.verbose_name}"):
-                if isinstance(obj, Program):
+                if isinstance(obj, Page):
                     obj.title = "Changed."
                 else:
                     obj.ordering += 1
@@ -82,33 +82,33 @@ class ModelWritesTests(SnapshotRulesTestCase):
 
     def test_a_publication_change_is_refused(self):
         self.snapshot.status = "draft"
-        with self.refused("Cannot change the program"):
+        with self.refused("Cannot change the page"):
             self.snapshot.save(update_fields=["status"])
 
     def test_adding_a_block_or_an_activity_is_refused(self):
         with self.refused("Cannot add the heading “h2 News”"):
-            Heading.objects.create(program=self.snapshot, ordering=1000, anchor="news", text="News")
+            Heading.objects.create(page=self.snapshot, ordering=1000, anchor="news", text="News")
         with self.refused("Cannot add the “Top of Page” link"):
-            TopOfPage.objects.create(program=self.snapshot, ordering=1000)
+            TopOfPage.objects.create(page=self.snapshot, ordering=1000)
         with self.refused("Cannot add the activity"):
-            Activity.objects.create(program=self.snapshot, ordering=1000, slug="peru-new", text="New.")
+            Activity.objects.create(page=self.snapshot, ordering=1000, slug="peru-new", text="New.")
         # A live block put into the snapshot would be printed on the archived page.
         with self.refused("Cannot move the activity “Webinar with OEFA on inspections of the Raura Mine” into a snapshot"):
-            self.live_activity.program = self.snapshot
+            self.live_activity.page = self.snapshot
             self.live_activity.slug = "peru-moved"
             self.live_activity.save()
         with self.refused("Cannot move the heading “h2 Past Activities” into a snapshot"):
-            self.live_heading.program = self.snapshot
+            self.live_heading.page = self.snapshot
             self.live_heading.anchor = "moved"
             self.live_heading.save()
 
     def test_moving_a_record_out_of_a_snapshot_is_refused(self):
         with self.refused("Cannot change the activity"):
-            self.activity.program = self.live
+            self.activity.page = self.live
             self.activity.slug = "peru-moved"
             self.activity.save()
         with self.refused("Cannot change the heading “h2 Past Activities”"):
-            self.heading.program, self.heading.anchor = self.live, "moved"
+            self.heading.page, self.heading.anchor = self.live, "moved"
             self.heading.save()
 
     def test_dating_a_live_version_or_undating_a_snapshot_is_refused(self):
@@ -116,10 +116,10 @@ class ModelWritesTests(SnapshotRulesTestCase):
                           named="the snapshot “EPA Collaboration with Peru” of 2026-01-01 is read-only"):
             self.live.archived_on = datetime.date(2026, 1, 1)
             self.live.save()
-        with self.refused("Cannot add the program"):
-            Program.objects.create(slug="epa-collaboration-chile", archived_on=datetime.date(2021, 1, 19),
+        with self.refused("Cannot add the page"):
+            Page.objects.create(slug="epa-collaboration-chile", archived_on=datetime.date(2021, 1, 19),
                                    title="EPA Collaboration with Peru")
-        with self.refused("Cannot change the program"):
+        with self.refused("Cannot change the page"):
             self.snapshot.archived_on = None
             self.snapshot.save()
 
@@ -139,22 +139,22 @@ class ModelWritesTests(SnapshotRulesTestCase):
 
 class QuerySetWritesTests(SnapshotRulesTestCase):
     def test_update_is_refused(self):
-        with self.refused("Cannot update programs"):
-            Program.objects.all().update(status="draft")
+        with self.refused("Cannot update pages"):
+            Page.objects.all().update(status="draft")
         for model in BLOCK_TYPES:
-            if not model.objects.filter(program=self.snapshot).exists():
+            if not model.objects.filter(page=self.snapshot).exists():
                 continue
             plural = model._meta.verbose_name_plural
             with self.subTest(model=model), self.refused(f"Cannot update {plural}"):
-                model.objects.filter(program=self.snapshot).update(ordering=1)
+                model.objects.filter(page=self.snapshot).update(ordering=1)
 
     def test_update_into_a_snapshot_is_refused(self):
         with self.refused("Cannot update activities"):
-            Activity.objects.filter(pk=self.live_activity.pk).update(program_id=self.snapshot.pk)
+            Activity.objects.filter(pk=self.live_activity.pk).update(page_id=self.snapshot.pk)
         with self.refused("Cannot update headings"):
-            Heading.objects.filter(pk=self.live_heading.pk).update(program=self.snapshot, anchor="moved")
-        with self.refused("Cannot update programs", named="“EPA Collaboration with Peru” of 2026-01-01 is read-only"):
-            Program.objects.filter(pk=self.live.pk).update(archived_on="2026-01-01")
+            Heading.objects.filter(pk=self.live_heading.pk).update(page=self.snapshot, anchor="moved")
+        with self.refused("Cannot update pages", named="“EPA Collaboration with Peru” of 2026-01-01 is read-only"):
+            Page.objects.filter(pk=self.live.pk).update(archived_on="2026-01-01")
 
     def test_bulk_update_and_bulk_create_are_refused(self):
         self.activity.text = "Changed in bulk."
@@ -164,30 +164,30 @@ class QuerySetWritesTests(SnapshotRulesTestCase):
         with self.refused("Cannot update headings"):
             Heading.objects.bulk_update([self.heading], ["text"])
         with self.refused("Cannot add activities"):
-            Activity.objects.bulk_create([Activity(program=self.snapshot, slug="x", text="X.")])
+            Activity.objects.bulk_create([Activity(page=self.snapshot, slug="x", text="X.")])
         with self.refused("Cannot add texts"):
-            RichText.objects.bulk_create([RichText(program=self.snapshot, ordering=1000, text="More.")])
+            RichText.objects.bulk_create([RichText(page=self.snapshot, ordering=1000, text="More.")])
         with self.refused("Cannot add headings"):
-            Heading.objects.bulk_create([Heading(program=self.snapshot, ordering=1000, anchor="news", text="News")])
-        with self.refused("Cannot add programs", named="the snapshot “X” of 2020-01-01 is read-only"):
-            Program.objects.bulk_create([Program(slug="x", archived_on="2020-01-01", title="X")])
+            Heading.objects.bulk_create([Heading(page=self.snapshot, ordering=1000, anchor="news", text="News")])
+        with self.refused("Cannot add pages", named="the snapshot “X” of 2020-01-01 is read-only"):
+            Page.objects.bulk_create([Page(slug="x", archived_on="2020-01-01", title="X")])
 
     def test_delete_is_refused(self):
         with self.refused("Cannot delete activities"):
             Activity.objects.filter(slug=LITTER).delete()
         with self.refused("Cannot delete “Top of Page” links"):
             TopOfPage.objects.all().delete()
-        with self.refused("Cannot delete programs"):
-            Program.objects.all().delete()
+        with self.refused("Cannot delete pages"):
+            Page.objects.all().delete()
 
     def test_the_live_version_is_written_as_before(self):
-        Activity.objects.filter(program=self.live).update(status="draft")
+        Activity.objects.filter(page=self.live).update(status="draft")
         Activity.objects.filter(pk=self.live_activity.pk).delete()
-        Heading.objects.bulk_create([Heading(program=self.live, ordering=1000, anchor="news", text="News")])
-        TopOfPage.objects.filter(program=self.live).delete()
-        self.assertEqual(Activity.objects.filter(program=self.live, status="draft").count(), 16)
-        self.assertEqual(Activity.objects.filter(program=self.snapshot, status="published").count(), 17)
-        self.assertEqual(TopOfPage.objects.filter(program=self.snapshot).count(), 4)
+        Heading.objects.bulk_create([Heading(page=self.live, ordering=1000, anchor="news", text="News")])
+        TopOfPage.objects.filter(page=self.live).delete()
+        self.assertEqual(Activity.objects.filter(page=self.live, status="draft").count(), 16)
+        self.assertEqual(Activity.objects.filter(page=self.snapshot, status="published").count(), 17)
+        self.assertEqual(TopOfPage.objects.filter(page=self.snapshot).count(), 4)
 
 
 class LinkTests(SnapshotRulesTestCase):
@@ -201,10 +201,10 @@ class LinkTests(SnapshotRulesTestCase):
             ("Cannot change the partners of the activity", lambda: self.activity.partners.remove(oefa)),
             ("Cannot change the activities of the theme", lambda: mercury.activities.add(self.activity)),
             ("Cannot change the activities of the partner", lambda: oefa.activities.clear()),
-            ("Cannot change the agreements of the program", lambda: self.snapshot.agreements.clear()),
-            ("Cannot change the programs of the agreement", lambda: agreement.programs.remove(self.snapshot)),
-            ("Cannot change the partners of the program", lambda: self.snapshot.partners.add(oefa)),
-            ("Cannot change the programs of the partner", lambda: oefa.programs.add(self.snapshot)),
+            ("Cannot change the agreements of the page", lambda: self.snapshot.agreements.clear()),
+            ("Cannot change the pages of the agreement", lambda: agreement.pages.remove(self.snapshot)),
+            ("Cannot change the partners of the page", lambda: self.snapshot.partners.add(oefa)),
+            ("Cannot change the pages of the partner", lambda: oefa.pages.add(self.snapshot)),
         ]
         for fragment, change in changes:
             with self.subTest(fragment), self.refused(fragment):
@@ -235,7 +235,7 @@ class LinkTests(SnapshotRulesTestCase):
         listed = Partner.objects.create(slug="sunass", name="SUNASS", status="published")
         self.live.partners.add(listed)
         publish(self.live, user=self.publisher)
-        services.freeze_snapshot(Program.objects.get(pk=self.live.pk), archived_on=datetime.date(2026, 11, 25))
+        services.freeze_snapshot(Page.objects.get(pk=self.live.pk), archived_on=datetime.date(2026, 11, 25))
         self.live.partners.remove(listed)
         with self.assertRaisesMessage(SnapshotChangeRefused, "“EPA Collaboration with Peru” of 2026-11-25 is read-only"):
             with transaction.atomic():
@@ -255,11 +255,11 @@ class LinkTests(SnapshotRulesTestCase):
 class AllowedTests(SnapshotRulesTestCase):
     def test_services_write_inside_their_allowance_only(self):
         later = services.freeze_snapshot(
-            Program.objects.get(pk=publish(self.live, user=self.publisher).pk),
+            Page.objects.get(pk=publish(self.live, user=self.publisher).pk),
             archived_on=datetime.date(2026, 11, 25), user=self.publisher,
         )
         self.assertEqual(later.activities.count(), 17)
-        self.assertEqual(Heading.objects.filter(program=later).count(), 7)
+        self.assertEqual(Heading.objects.filter(page=later).count(), 7)
         # Once made, the new snapshot is read-only too.
         with self.assertRaisesMessage(SnapshotChangeRefused, "of 2026-11-25 is read-only"), transaction.atomic():
             later.activities.update(text="Changed.")
@@ -270,21 +270,21 @@ class AllowedTests(SnapshotRulesTestCase):
 
     def test_a_freeze_copies_every_block_in_order_and_prints_the_same_words(self):
         publish(self.live, user=self.publisher)
-        live = Program.objects.get(pk=self.live.pk)
+        live = Page.objects.get(pk=self.live.pk)
         # Blocks added and moved on the live version: the copy keeps the live order, not the snapshot's.
-        RichText.objects.create(program=live, ordering=55, text="A paragraph added under the Activities heading.")
-        Heading.objects.filter(program=live, anchor="learn-more").update(ordering=5)
+        RichText.objects.create(page=live, ordering=55, text="A paragraph added under the Activities heading.")
+        Heading.objects.filter(page=live, anchor="learn-more").update(ordering=5)
         frozen = services.freeze_snapshot(live, archived_on=datetime.date(2026, 11, 25), user=self.publisher)
 
-        def body(program):
-            blocks = selectors.page_blocks(program)
+        def body(page):
+            blocks = selectors.page_blocks(page)
             fields = [{name: getattr(block, name) for name in ("text", "anchor", "ordering", "slug", "label")
                        if hasattr(block, name)} for block in blocks]
             return [type(block).__name__ for block in blocks], fields
 
         self.assertEqual(body(frozen), body(live))
-        live_words = Page(self.client.get(PERU_PAGE).content.decode()).blocks
-        frozen_words = Page(self.client.get("/archive/2026-11-25" + PERU_PAGE).content.decode()).blocks
+        live_words = ParsedHtml(self.client.get(PERU_PAGE).content.decode()).blocks
+        frozen_words = ParsedHtml(self.client.get("/archive/2026-11-25" + PERU_PAGE).content.decode()).blocks
         start = live_words.index("Learn More About Peru")  # the body's first block now
         end = live_words.index("Top of Page", live_words.index("Key Partners")) + 1
         self.assertIn("A paragraph added under the Activities heading.", live_words[start:end])
@@ -297,22 +297,22 @@ class AllowedTests(SnapshotRulesTestCase):
             url = reverse("admin:activities_activity_delete", args=[self.activity.pk])
             self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 403)
         self.assertEqual(database_state(), self.before)
-        self.client.post(reverse("admin:activities_program_delete", args=[self.snapshot.pk]), {"post": "yes"})
-        self.assertFalse(Program.objects.filter(pk=self.snapshot.pk).exists())
+        self.client.post(reverse("admin:activities_page_delete", args=[self.snapshot.pk]), {"post": "yes"})
+        self.assertFalse(Page.objects.filter(pk=self.snapshot.pk).exists())
         self.assertEqual(Activity.objects.count(), 17, "the live version's")
-        self.assertEqual(set(Heading.objects.values_list("program", flat=True)), {self.live.pk})
+        self.assertEqual(set(Heading.objects.values_list("page", flat=True)), {self.live.pk})
         self.assertTrue(Theme.objects.filter(slug="mercury").exists())
 
     def test_a_publisher_deletes_snapshots_from_the_list_too(self):
         self.client.force_login(self.publisher)
-        changelist = reverse("admin:activities_program_changelist")
+        changelist = reverse("admin:activities_page_changelist")
         confirmation = admin_action(self.client, changelist, "delete_selected", [self.snapshot.pk], follow=True)
         confirm(self.client, changelist, confirmation, form_id="delete-confirmation")
-        self.assertEqual(list(Program.objects.all()), [self.live])
+        self.assertEqual(list(Page.objects.all()), [self.live])
 
     def test_no_one_dates_a_page_in_the_admin(self):
         self.client.force_login(self.publisher)
-        page = self.client.get(reverse("admin:activities_program_add")).content.decode()
+        page = self.client.get(reverse("admin:activities_page_add")).content.decode()
         self.assertNotIn('name="archived_on"', page)
 
 
@@ -332,22 +332,22 @@ class DatabaseRuleTests(SnapshotRulesTestCase):
         agreement = Agreement.objects.create(slug="us-peru-new", title="A new agreement")
         partner = Partner.objects.get(slug="oefa")
         self.before = database_state()
-        live_text = RichText.objects.filter(program=self.live).first()
+        live_text = RichText.objects.filter(page=self.live).first()
         statements = [
             ("UPDATE activities_activity SET text = 'Changed.' WHERE id = %s", self.activity.pk),
-            ("UPDATE activities_program SET status = 'draft' WHERE id = %s", self.snapshot.pk),
+            ("UPDATE activities_page SET status = 'draft' WHERE id = %s", self.snapshot.pk),
             ("UPDATE activities_heading SET text = 'Changed.' WHERE id = %s", self.heading.pk),
             ("DELETE FROM activities_heading WHERE id = %s", self.heading.pk),
             ("DELETE FROM activities_activity_themes WHERE activity_id = %s", self.activity.pk),
-            ("UPDATE activities_richtext SET program_id = %s WHERE id = %s", self.snapshot.pk, live_text.pk),
-            ("INSERT INTO activities_program_agreements (program_id, agreement_id) VALUES (%s, %s)",
+            ("UPDATE activities_richtext SET page_id = %s WHERE id = %s", self.snapshot.pk, live_text.pk),
+            ("INSERT INTO activities_page_agreements (page_id, agreement_id) VALUES (%s, %s)",
              self.snapshot.pk, agreement.pk),
-            ("INSERT INTO activities_program_partners (program_id, partner_id) VALUES (%s, %s)",
+            ("INSERT INTO activities_page_partners (page_id, partner_id) VALUES (%s, %s)",
              self.snapshot.pk, partner.pk),
-            ("INSERT INTO activities_topofpage (program_id, region, ordering, revision, provenance, provenance_note) "
+            ("INSERT INTO activities_topofpage (page_id, region, ordering, revision, provenance, provenance_note) "
              "VALUES (%s, 'main', 1000, 1, 'added', '')", self.snapshot.pk),
-            *((f"UPDATE {model._meta.db_table} SET ordering = ordering + 1 WHERE program_id = %s", self.snapshot.pk)
-              for model in BLOCK_TYPES if model.objects.filter(program=self.snapshot).exists()),
+            *((f"UPDATE {model._meta.db_table} SET ordering = ordering + 1 WHERE page_id = %s", self.snapshot.pk)
+              for model in BLOCK_TYPES if model.objects.filter(page=self.snapshot).exists()),
         ]
         for sql, *params in statements:
             with self.subTest(sql), self.assertRaisesMessage(IntegrityError, "epa-collaboration-peru of 2021-01-19"):
@@ -355,7 +355,7 @@ class DatabaseRuleTests(SnapshotRulesTestCase):
                     self.execute(sql, *params)
         with self.assertRaisesMessage(IntegrityError, "epa-collaboration-peru of 2026-01-01 is read-only"):
             with transaction.atomic():
-                self.execute("UPDATE activities_program SET archived_on = '2026-01-01' WHERE id = %s", self.live.pk)
+                self.execute("UPDATE activities_page SET archived_on = '2026-01-01' WHERE id = %s", self.live.pk)
         self.assertEqual(database_state(), self.before)
 
     def test_an_unchanged_row_and_the_live_version_pass(self):
@@ -377,4 +377,4 @@ class DatabaseRuleTests(SnapshotRulesTestCase):
         records.remove(next(r for r in records if r["model"] == "activities.topofpage"))
         load(write_fixture(records), "--replace", "--user", "publisher")
         self.assertContains(self.client.get(ARCHIVED_PERU_PAGE), "Earlier Activities")
-        self.assertEqual(TopOfPage.objects.filter(program=self.snapshot).count(), 3)
+        self.assertEqual(TopOfPage.objects.filter(page=self.snapshot).count(), 3)

@@ -8,12 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from activities.models import Program
+from activities.models import Page
 from tests.content import staff_user
 
 MEXICO = settings.BASE_DIR / "fixtures" / "mexico-2021-01-19.json"
-UPLOAD = reverse("admin:activities_program_load_snapshot")
-CHANGELIST = reverse("admin:activities_program_changelist")
+UPLOAD = reverse("admin:activities_page_load_snapshot")
+CHANGELIST = reverse("admin:activities_page_changelist")
 
 
 def upload(name, content, **fields):
@@ -36,7 +36,7 @@ class SnapshotUploadTests(TestCase):
         said = [str(message) for message in get_messages(response.wsgi_request)]
         self.assertEqual(said[0], "Loaded 6 records from mexico-2021-01-19.json:")
         self.assertIn("  activities.itemlist: 2 created, 0 updated, 0 unchanged", said)
-        page = Program.objects.get(slug="epa-collaboration-mexico")
+        page = Page.objects.get(slug="epa-collaboration-mexico")
         self.assertEqual(page.history.earliest().history_user, self.publisher)
         self.assertEqual(self.client.get(page.get_absolute_url()).status_code, 200)
         again = self.client.post(UPLOAD, upload("mexico-2021-01-19.json", MEXICO.read_bytes()), follow=True)
@@ -53,11 +53,11 @@ class SnapshotUploadTests(TestCase):
         self.assertIn("field 'items'", error)
         self.assertIn("Nothing was loaded; the database is as it was.", error)
         self.assertNotIn("/tmp", error, "the file is named as uploaded")
-        self.assertFalse(Program.objects.exists())
+        self.assertFalse(Page.objects.exists())
         for content, problem in ((b"{not json", "mexico.json"), (b"", "The submitted file is empty.")):
             response = self.client.post(UPLOAD, upload("mexico.json", content))
             self.assertIn(problem, " ".join(response.context["form"].errors["fixture"]))
-        self.assertFalse(Program.objects.exists())
+        self.assertFalse(Page.objects.exists())
 
     def test_a_stored_snapshot_changes_only_when_replaced_on_purpose(self):
         self.client.post(UPLOAD, upload("mexico.json", MEXICO.read_bytes()))
@@ -66,9 +66,9 @@ class SnapshotUploadTests(TestCase):
         changed = json.dumps(records).encode()
         refused = self.client.post(UPLOAD, upload("mexico.json", changed))
         self.assertIn("A snapshot does not change", refused.context["form"].errors["fixture"][0])
-        self.assertContains(self.client.get(Program.objects.get().get_absolute_url()), "Goal 5")
+        self.assertContains(self.client.get(Page.objects.get().get_absolute_url()), "Goal 5")
         self.client.post(UPLOAD, upload("mexico.json", changed, replace="on"))
-        self.assertNotContains(self.client.get(Program.objects.get().get_absolute_url()), "Goal 5")
+        self.assertNotContains(self.client.get(Page.objects.get().get_absolute_url()), "Goal 5")
 
     @override_settings(SNAPSHOT_MAX_BYTES=100)
     def test_a_file_too_large_is_refused_before_it_is_read(self):
@@ -80,4 +80,4 @@ class SnapshotUploadTests(TestCase):
         self.assertNotContains(self.client.get(CHANGELIST), f'href="{UPLOAD}"')
         self.assertEqual(self.client.get(UPLOAD).status_code, 403)
         self.assertEqual(self.client.post(UPLOAD, upload("mexico.json", MEXICO.read_bytes())).status_code, 403)
-        self.assertFalse(Program.objects.exists())
+        self.assertFalse(Page.objects.exists())

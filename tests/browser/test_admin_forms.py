@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from activities import services
-from activities.models import Program, RichText
+from activities.models import Page, RichText
 from tests.content import staff_user
 
 PASSWORD = "a long passphrase"
@@ -138,7 +138,7 @@ def test_slugs_and_anchors_fill_in_from_titles_as_staff_type(site, staff_groups,
     log_in(page, site, "editor")
     for model, title, slug, expected in (
         ("activities/activity", "#id_title", "#id_slug", "mercury-monitoring-workshop"),
-        ("activities/program", "#id_title", "#id_slug", "mercury-monitoring-workshop"),
+        ("activities/page", "#id_title", "#id_slug", "mercury-monitoring-workshop"),
     ):
         page.goto(f"{site}/admin/{model}/add/")
         page.locator(title).press_sequentially("Mercury Monitoring Workshop")
@@ -154,8 +154,8 @@ def test_the_page_forms_run_whole_under_the_policy_and_a_snapshot_shows_its_body
     page, problems = watched
     staff_user("publisher", "Publishers")
     log_in(page, site, "publisher")
-    snapshot = Program.objects.get()
-    page.goto(f"{site}/admin/activities/program/{snapshot.pk}/change/")
+    snapshot = Page.objects.get()
+    page.goto(f"{site}/admin/activities/page/{snapshot.pk}/change/")
     body = BodyEditor(page)
     shown = body.blocks()
     assert shown[:5] == ["Text:", "Link list:", "Activity:", "Activity:", "Heading:"], shown
@@ -166,7 +166,7 @@ def test_the_page_forms_run_whole_under_the_policy_and_a_snapshot_shows_its_body
     # The editor's own style ("(Hide)" after each block's label) applies: the policy lets it in by its hash.
     label = page.locator(".order-machine .inline-related:not(.empty-form) .inline_label").first
     assert label.evaluate("element => getComputedStyle(element, '::after').content") == '"(Hide)"'
-    page.goto(f"{site}/admin/activities/program/add/")
+    page.goto(f"{site}/admin/activities/page/add/")
     expect(page.locator(".order-machine-insert-target.last")).to_be_visible()
     assert not problems, "\n".join(problems)
 
@@ -175,7 +175,7 @@ def test_a_publisher_builds_a_page_by_clicking_publishes_it_and_finds_it_listed(
     page, problems = watched
     staff_user("publisher", "Publishers")
     log_in(page, site, "publisher")
-    page.goto(f"{site}/admin/activities/program/add/")
+    page.goto(f"{site}/admin/activities/page/add/")
     page.locator("#id_title").fill("EPA Collaboration with Chile")
     page.locator("#id_country").fill("Chile")
     body = BodyEditor(page)
@@ -218,12 +218,12 @@ def test_a_publisher_builds_a_page_by_clicking_publishes_it_and_finds_it_listed(
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
 
-    program = Program.objects.get(slug="epa-collaboration-with-chile")
-    publish(page, f"{site}/admin/activities/program/", [program.pk])
-    publish(page, f"{site}/admin/activities/activity/?program__id__exact={program.pk}",
-            list(program.activities.values_list("pk", flat=True)))
+    chile = Page.objects.get(slug="epa-collaboration-with-chile")
+    publish(page, f"{site}/admin/activities/page/", [chile.pk])
+    publish(page, f"{site}/admin/activities/activity/?page__id__exact={chile.pk}",
+            list(chile.activities.values_list("pk", flat=True)))
 
-    page.goto(site + program.page_url)
+    page.goto(site + chile.page_url)
     main = page.locator("main")
     expect(main.get_by_role("heading", level=1)).to_have_text("EPA Collaboration with Chile")
     expect(main.get_by_role("heading", level=2)).to_have_text("Activities with Chile")
@@ -261,15 +261,15 @@ def publish(page, changelist, pks):
 def test_an_editor_marks_a_spanish_name_as_spanish(site, staff_groups, watched):
     page, problems = watched
     staff_user("editor", "Editors")
-    live = services.start_live_version(Program.objects.get())
+    live = services.start_live_version(Page.objects.get())
     log_in(page, site, "editor")
-    page.goto(f"{site}/admin/activities/program/{live.pk}/change/")
+    page.goto(f"{site}/admin/activities/page/{live.pk}/change/")
     body = BodyEditor(page)
     text = body.add("Text", "richtext_blocks")
     body.write(text, "text", "A workshop with the Organismo de Evaluación y Fiscalización Ambiental.")
     body.mark_language(text, "text", "Organismo de Evaluación y Fiscalización Ambiental", "es")
     page.get_by_role("button", name="Save and continue editing").first.click()
     expect(page.locator(".messagelist .success")).to_be_visible()
-    saved = RichText.objects.get(program=live, text__contains="A workshop")
+    saved = RichText.objects.get(page=live, text__contains="A workshop")
     assert '<span lang="es">Organismo de Evaluación y Fiscalización Ambiental</span>' in saved.text, saved.text
     assert not problems, "\n".join(problems)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from activities import services
-from activities.models import Activity, Program
+from activities.models import Activity, Page
 from contact.models import Message
 from tests.browser.pages import PUBLIC_PAGES
 from tests.content import past_activities
@@ -85,8 +85,8 @@ def test_the_filter_form_works_by_keyboard_alone(site, page):
 def add_activities(count):
     """``count`` activities more, in a published live version started from
     the snapshot (which does not change)."""
-    live = services.start_live_version(Program.objects.get())
-    Program.objects.filter(pk=live.pk).update(status="published")
+    live = services.start_live_version(Page.objects.get())
+    Page.objects.filter(pk=live.pk).update(status="published")
     Activity.objects.bulk_create(past_activities(
         live, count, text="Extra {n}.", title="Extra activity {n}", date=datetime.date(2015, 1, 1)
     ))
@@ -161,7 +161,7 @@ def test_editors_lists_fit_a_laptop_screen_beside_the_navigation_and_filters(sit
     page.get_by_label("Password").fill("a-long-test-password")
     page.get_by_role("button", name="Log in").click()
     problems = []
-    for model in ("activities/activity", "activities/program", "activities/theme",
+    for model in ("activities/activity", "activities/page", "activities/theme",
                   "partners/partner", "partners/agreement", "partners/contact", "contact/message"):
         page.goto(f"{site}/admin/{model}/")
         expect(page.locator("#nav-sidebar")).to_be_visible()

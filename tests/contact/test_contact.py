@@ -14,7 +14,7 @@ from contact.models import ContactSender, Message
 from core import cache_versions
 from tests.content import later, staff_user
 from tests.forms import admin_form_data
-from tests.html import PERU_PAGE, SNAPSHOT, Page
+from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml
 
 VALID = {
     "name": "Ana Quispe",
@@ -38,7 +38,7 @@ class ContactFormTests(TestCase):
         return (client or self.client).post(reverse("contact:form"), {**VALID, **changes})
 
     def test_every_page_links_to_the_form_naming_itself(self):
-        page = Page(self.client.get(PERU_PAGE).content.decode())
+        page = ParsedHtml(self.client.get(PERU_PAGE).content.decode())
         contact = next(link for link in page.links if link["text"] == "Contact Us")
         self.assertEqual(contact["href"], "/contact/?page=/international-cooperation/epa-collaboration-peru/")
         self.assertIn("Contact Us to ask a question, provide feedback, or report a problem.", page.blocks)

@@ -12,12 +12,12 @@ from django.db.models import BaseConstraint
 from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 
-from activities.models import BLOCK_TYPES, Activity, Heading, Program, Theme
+from activities.models import BLOCK_TYPES, Activity, Heading, Page, Theme
 from partners.models import Agreement, Contact, Partner
 from tests.html import SNAPSHOT, words
 
 CONTENT_APPS = ("activities", "partners")
-ADMIN_FORMS = (Program, Activity, Theme, Partner, Agreement, Contact)
+ADMIN_FORMS = (Page, Activity, Theme, Partner, Agreement, Contact)
 
 
 def content_models():
@@ -104,7 +104,7 @@ class AdminFormTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        cls.snapshot = Program.objects.get()
+        cls.snapshot = Page.objects.get()
         cls.admin = get_user_model().objects.create_superuser("admin", "admin@example.gov", "a long passphrase")
 
     def setUp(self):
@@ -131,7 +131,7 @@ class HelpTextTests(AdminFormTestCase):
 
     def test_a_snapshots_read_only_forms_show_them_as_written_too(self):
         activity = Activity.objects.get(slug="peru-2016-09-marine-litter-pilot")
-        for model, obj in ((Program, self.snapshot), (Activity, activity)):
+        for model, obj in ((Page, self.snapshot), (Activity, activity)):
             with self.subTest(model=model.__name__):
                 shown = HelpTexts(self.page(admin_url(model, "change", obj.pk))).of()
                 self.assertEqual(shown, self.help_texts(model, shown))
@@ -139,11 +139,11 @@ class HelpTextTests(AdminFormTestCase):
         self.assertEqual(shown["slug"], "The activity's address, /activities/<slug>/; unique to its page.")
 
     def test_the_block_inlines_of_the_page_form_show_them_as_written(self):
-        for program in (self.snapshot, Program.objects.create(slug="blocks", title="Blocks")):
-            help_texts = HelpTexts(self.page(admin_url(Program, "change", program.pk)))
+        for page in (self.snapshot, Page.objects.create(slug="blocks", title="Blocks")):
+            help_texts = HelpTexts(self.page(admin_url(Page, "change", page.pk)))
             for model in BLOCK_TYPES:
                 prefix = "activities" if model is Activity else f"{model._meta.model_name}_blocks"
-                with self.subTest(program=str(program), block=model.__name__):
+                with self.subTest(page=str(page), block=model.__name__):
                     shown = help_texts.of(prefix)
                     self.assertEqual(shown, self.help_texts(model, shown))
             self.assertEqual(help_texts.of("activities")["slug"],
@@ -154,7 +154,7 @@ class HelpTextTests(AdminFormTestCase):
 class PrepopulatedSlugTests(AdminFormTestCase):
     def test_each_add_form_fills_its_slug_from_the_title_or_name(self):
         expected = {
-            Program: {"#id_slug": ["#id_title"]},
+            Page: {"#id_slug": ["#id_title"]},
             Activity: {"#id_slug": ["#id_title"]},
             Theme: {"#id_slug": ["#id_name"]},
             Partner: {"#id_slug": ["#id_name"]},
@@ -167,9 +167,9 @@ class PrepopulatedSlugTests(AdminFormTestCase):
                 self.assertEqual({name: sources for name, sources in filled.items() if "-" not in name}, fields)
 
     def test_a_new_heading_on_the_page_form_fills_its_anchor_from_its_text(self):
-        live = Program.objects.create(slug="headings", country="Peru", title="Headings")
-        Heading.objects.create(program=live, ordering=10, text="Activities", anchor="activities")
-        for url in (admin_url(Program, "change", live.pk), admin_url(Program, "add")):
+        live = Page.objects.create(slug="headings", country="Peru", title="Headings")
+        Heading.objects.create(page=live, ordering=10, text="Activities", anchor="activities")
+        for url in (admin_url(Page, "change", live.pk), admin_url(Page, "add")):
             with self.subTest(url=url):
                 fields = PrepopulatedFields(self.page(url)).fields
                 self.assertEqual(fields["#id_heading_blocks-__prefix__-anchor"], ["#id_heading_blocks-__prefix__-text"])

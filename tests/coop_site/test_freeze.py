@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 
 from activities import services
-from activities.models import Activity, Program, RichText
+from activities.models import Activity, Page, RichText
 from coop_site.freezing import FreezeError, check_links
 from core.services import publish
 from tests.content import past_activities, staff_user
@@ -58,8 +58,8 @@ class FreezeTests(TestCase):
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
         publisher = staff_user("publisher", "Publishers")
-        live = services.start_live_version(Program.objects.get(), user=publisher)
-        RichText.objects.filter(program=live, ordering=10).update(text="Our work with Peru, frozen in 2026.")
+        live = services.start_live_version(Page.objects.get(), user=publisher)
+        RichText.objects.filter(page=live, ordering=10).update(text="Our work with Peru, frozen in 2026.")
         publish(live, user=publisher)
         # Enough activities for the listing to have a second page.
         for activity in past_activities(live, 25, date=datetime.date(2015, 1, 1)):
@@ -213,7 +213,7 @@ class BrokenLinkTests(TestCase):
     def setUpTestData(cls):
         call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
         publisher = staff_user("publisher", "Publishers")
-        live = services.start_live_version(Program.objects.get(), user=publisher)
+        live = services.start_live_version(Page.objects.get(), user=publisher)
         publish(live, user=publisher)
         activity = live.activities.order_by("date").first()
         Activity.objects.filter(pk=activity.pk).update(

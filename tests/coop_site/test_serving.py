@@ -435,7 +435,7 @@ class ErrorPageTests(TestCase):
         self.client.raise_request_exception = False
 
     def get_failing(self, error):
-        with mock.patch("activities.views.selectors.current_programs", side_effect=error), \
+        with mock.patch("activities.views.selectors.current_pages", side_effect=error), \
                 self.assertLogs("django.request", "ERROR") as logged:
             response = self.client.get("/")
         self.assertIn(type(error).__name__, "\n".join(logged.output))  # the error is in the log
@@ -517,8 +517,8 @@ class UnreadParameterTests(TestCase):
             ("/?a=1&b=2", "/"),
             ("/activities/peru-2019-08-eab-adjudication-course/?x", "/activities/peru-2019-08-eab-adjudication-course/"),
             ("/archive/?fbclid=abc", "/archive/"),
-            ("/archive/compare/?program=peru&from=2021-01-19&to=live&x=1",
-             "/archive/compare/?program=peru&from=2021-01-19&to=live"),
+            ("/archive/compare/?page=peru&from=2021-01-19&to=live&x=1",
+             "/archive/compare/?page=peru&from=2021-01-19&to=live"),
             ("/contact/?page=/partners/&spam=1", "/contact/?page=%2Fpartners%2F"),
             ("/sitemap.xml?p=1&q=2", "/sitemap.xml?p=1"),
         ):
@@ -526,7 +526,7 @@ class UnreadParameterTests(TestCase):
             self.assertEqual((response.status_code, response.get("Location")), (301, target), address)
 
     def test_what_a_page_reads_is_kept(self):
-        for address in ("/archive/compare/?program=peru&from=2021-01-19&to=2021-01-19", "/contact/?page=/partners/",
+        for address in ("/archive/compare/?page=peru&from=2021-01-19&to=2021-01-19", "/contact/?page=/partners/",
                         "/sitemap.xml?p=1"):
             self.assertEqual(self.client.get(address).status_code, 200, address)
 

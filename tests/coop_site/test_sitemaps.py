@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ET
 
 from django.test import TestCase
 
-from activities.models import Activity, Program
+from activities.models import Activity, Page
 from partners.models import Partner
 from tests.content import load_peru_as_live_version
 from tests.html import PERU_PAGE
@@ -36,6 +36,11 @@ class SitemapTests(TestCase):
         for address in addresses:
             self.assertEqual(self.client.get(address).status_code, 200, address)
 
+    def test_the_pages_section_of_when_pages_were_called_programs_moves_to_its_name(self):
+        response = self.client.get("/sitemap-programs.xml")
+        self.assertEqual((response.status_code, response["Location"]), (301, "/sitemap-current-pages.xml"))
+        self.assertContains(self.client.get(response["Location"]), f"<loc>http://testserver{PERU_PAGE}</loc>")
+
     def test_drafts_are_left_out(self):
         Activity.objects.filter(slug="peru-2016-09-marine-litter-pilot").update(status="draft")
         Partner.objects.filter(slug="minam").update(status="draft")
@@ -44,7 +49,7 @@ class SitemapTests(TestCase):
         self.assertNotIn("/activities/2016/", addresses, "no published activity is left in 2016")
         self.assertNotIn("/activities/theme/marine-litter/", addresses)
         self.assertNotIn("/partners/minam/", addresses)
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         addresses = self.addresses()
         self.assertNotIn(PERU_PAGE, addresses)
         self.assertFalse([address for address in addresses if address.startswith("/activities/peru")])

@@ -40,10 +40,10 @@ class MakeRunWorkersTests(SimpleTestCase):
         cls.site.shell(
             "from django.contrib.auth import get_user_model\n"
             "from activities import services\n"
-            "from activities.models import Program\n"
+            "from activities.models import Page\n"
             "from core.services import publish\n"
             f"user = get_user_model().objects.create_superuser('{PUBLISHER[0]}', 'p@example.gov', '{PUBLISHER[1]}')\n"
-            "peru = Program.objects.get(slug='epa-collaboration-peru')\n"
+            "peru = Page.objects.get(slug='epa-collaboration-peru')\n"
             "publish(services.start_live_version(peru, user=user), user=user)\n"
         )
 
@@ -79,7 +79,7 @@ class MakeRunWorkersTests(SimpleTestCase):
     def live_activity(self, slug):
         return int(self.site.shell(
             "from activities.models import Activity\n"
-            f"print(Activity.objects.get(slug='{slug}', program__archived_on=None).pk)"
+            f"print(Activity.objects.get(slug='{slug}', page__archived_on=None).pk)"
         ))
 
     def test_an_admin_edit(self):
@@ -115,7 +115,7 @@ class MakeRunWorkersTests(SimpleTestCase):
             "from django.contrib.auth import get_user_model\n"
             "from activities.models import Activity\n"
             "from core.services import unpublish\n"
-            f"unpublish(Activity.objects.get(slug='{RAURA}', program__archived_on=None),"
+            f"unpublish(Activity.objects.get(slug='{RAURA}', page__archived_on=None),"
             f" user=get_user_model().objects.get(username='{PUBLISHER[0]}'))\n"
         )
         self.assert_every_request_shows(f"/activities/{RAURA}/", lambda r: r.status == 404, "a service's unpublish")
@@ -126,7 +126,7 @@ class MakeRunWorkersTests(SimpleTestCase):
         self.warm(PERU_PAGE, "/partners/")
         self.site.shell(
             "from activities.models import Activity\n"
-            f"Activity.objects.filter(slug='{slug}', program__archived_on=None).update(text='Updated by a script.')"
+            f"Activity.objects.filter(slug='{slug}', page__archived_on=None).update(text='Updated by a script.')"
         )
         self.assert_every_request_contains(PERU_PAGE, "Updated by a script.", "QuerySet.update()")
         self.site.shell(
@@ -163,7 +163,7 @@ class MakeRunWorkersTests(SimpleTestCase):
         self.site.shell(
             "import datetime\n"
             "from activities.models import Activity\n"
-            f"Activity.objects.filter(slug='{slug}', program__archived_on=None)"
+            f"Activity.objects.filter(slug='{slug}', page__archived_on=None)"
             f".update(publish_at=datetime.datetime.fromisoformat('{publish_at.isoformat()}'))"
         )
         for address in addresses:  # each worker caches it without the item

@@ -15,7 +15,7 @@ from core.text import (
     words_of_html,
 )
 from partners.models import Partner
-from tests.html import Page
+from tests.html import ParsedHtml
 
 # Targets that look like this site's, or like a link, and are not: what a
 # browser makes of each (Chromium and ada, the WHATWG URL parser, agree).
@@ -91,7 +91,7 @@ class LinkTests(SimpleTestCase):
 
 
 def links_of(html):
-    return [(link["href"], link["text"]) for link in Page(str(html)).links]
+    return [(link["href"], link["text"]) for link in ParsedHtml(str(html)).links]
 
 
 class LinkSafetyTests(SimpleTestCase):
@@ -241,7 +241,7 @@ class RichTextTests(SimpleTestCase):
 
     def test_printed_links_resolve_partners_and_carry_the_exit_link(self):
         oefa = Partner(slug="oefa", name="OEFA", url="https://www.gob.pe/oefa", leaves_site=True, status="published")
-        page = Page(render_html(
+        page = ParsedHtml(render_html(
             '<p>With <a href="partner:oefa"><span lang="es">Organismo</span></a>, '
             '<a href="partner:gone">a partner not public</a>, <a href="/activities/">the listing</a> and '
             '<a href="https://www.epa.gov/">EPA</a>.</p>',

@@ -4,7 +4,7 @@ from django.test import TestCase
 from activities.models import Activity
 from partners.models import Agreement, Contact, Partner
 from tests.content import load_peru_as_live_version
-from tests.html import PERU_PAGE, Page
+from tests.html import PERU_PAGE, ParsedHtml
 
 
 class PartnerPagesTests(TestCase):
@@ -13,12 +13,12 @@ class PartnerPagesTests(TestCase):
         load_peru_as_live_version()
 
     def test_partner_list_and_detail_with_exit_link(self):
-        page = Page(self.client.get("/partners/").content.decode())
+        page = ParsedHtml(self.client.get("/partners/").content.decode())
         self.assertIn("/partners/oefa/", [link["href"] for link in page.links])
         response = self.client.get("/partners/oefa/")
         self.assertContains(response, "Organismo de Evaluación y Fiscalización Ambiental")
         self.assertContains(response, '<span lang="es">')
-        links = Page(response.content.decode()).links
+        links = ParsedHtml(response.content.decode()).links
         index = [link["href"] for link in links].index("https://www.gob.pe/oefa")
         self.assertEqual(links[index + 1]["text"], "Exit")
 
@@ -35,7 +35,7 @@ class PartnerPagesTests(TestCase):
 
     def test_partner_page_lists_its_published_activities(self):
         response = self.client.get("/partners/minam/")
-        page = Page(response.content.decode())
+        page = ParsedHtml(response.content.decode())
         listed = [link["href"] for link in page.links if link["href"].startswith("/activities/peru-")]
         self.assertEqual(len(listed), 4)
         self.assertEqual(listed[0], "/activities/peru-2016-09-marine-litter-pilot/")
@@ -53,7 +53,7 @@ class StoredAddressTests(TestCase):
         load_peru_as_live_version()
 
     def hrefs(self, url):
-        return [link["href"] for link in Page(self.client.get(url).content.decode()).links]
+        return [link["href"] for link in ParsedHtml(self.client.get(url).content.decode()).links]
 
     def test_a_partners_address_that_is_no_safe_link_is_printed_as_text(self):
         Partner.objects.filter(slug="oefa").update(url="javascript:alert`1`")
@@ -70,7 +70,7 @@ class StoredAddressTests(TestCase):
         self.assertContains(self.client.get("/agreements/"), "https://evil.example\\@www.epa.gov/")
         self.assertFalse([href for href in self.hrefs("/agreements/") if "evil" in href])
         tpa.update(url="https://evil.example/tpa")
-        links = Page(self.client.get("/agreements/").content.decode()).links
+        links = ParsedHtml(self.client.get("/agreements/").content.decode()).links
         index = [link["href"] for link in links].index("https://evil.example/tpa")
         self.assertEqual(links[index + 1]["text"], "Exit", "the address leaves the site, whatever the flag says")
 

@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from activities.models import LIVE
-from activities.snapshots import SnapshotError, export_snapshot, find_program
+from activities.snapshots import SnapshotError, export_snapshot, find_page
 
 
 class Command(BaseCommand):
@@ -14,17 +14,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("program", help='the page: its slug, the last word of its slug ("peru") or its country')
+        parser.add_argument("page", help='the page: its slug, the last word of its slug ("peru") or its country')
         parser.add_argument("--date", required=True, help="the snapshot's date, YYYY-MM-DD, or 'live'")
         parser.add_argument("path", help="the file to write, e.g. peru-2021-01-19.json")
 
-    def handle(self, *args, program, date, path, **options):
+    def handle(self, *args, page, date, path, **options):
         try:
             archived_on = None if date == LIVE else datetime.date.fromisoformat(date)
         except ValueError as error:
             raise CommandError(f"--date {date!r} is not a date (YYYY-MM-DD) or 'live'.") from error
         try:
-            records = export_snapshot(find_program(program, archived_on=archived_on))
+            records = export_snapshot(find_page(page, archived_on=archived_on))
         except SnapshotError as error:
             raise CommandError(str(error)) from error
         with open(path, "w", encoding="utf-8") as out:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from activities.models import Program
+from activities.models import Page
 from activities.snapshots import SnapshotError, load_snapshot
 
 
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Load the site's first snapshots (settings.INITIAL_SNAPSHOTS) when the database holds no page yet."
 
     def handle(self, *args, **options):
-        if Program.objects.exists():
+        if Page.objects.exists():
             self.stdout.write("The database already holds pages; nothing to load.")
             return
         try:

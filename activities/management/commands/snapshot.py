@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from activities.models import BLOCK_TYPES
 from activities.services import freeze_snapshot
-from activities.snapshots import SnapshotError, find_program
+from activities.snapshots import SnapshotError, find_page
 
 
 class Command(BaseCommand):
@@ -17,13 +17,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("program", help='the page: its slug, the last word of its slug ("peru") or its country')
+        parser.add_argument("page", help='the page: its slug, the last word of its slug ("peru") or its country')
         parser.add_argument("--date", help="the snapshot's date, YYYY-MM-DD (default: today)")
         parser.add_argument(
             "--user", help="the user name to record in the history; that user must be a Publisher"
         )
 
-    def handle(self, *args, program, date, user, **options):
+    def handle(self, *args, page, date, user, **options):
         try:
             archived_on = datetime.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError as error:
@@ -34,10 +34,10 @@ class Command(BaseCommand):
             if author is None:
                 raise CommandError(f"--user: there is no user {user!r}.")
         try:
-            snapshot = freeze_snapshot(find_program(program, archived_on=None), archived_on=archived_on, user=author)
+            snapshot = freeze_snapshot(find_page(page, archived_on=None), archived_on=archived_on, user=author)
         except (SnapshotError, PermissionDenied) as error:
             raise CommandError(str(error)) from error
-        blocks = sum(model.objects.filter(program=snapshot).count() for model in BLOCK_TYPES)
+        blocks = sum(model.objects.filter(page=snapshot).count() for model in BLOCK_TYPES)
         self.stdout.write(
             f"Froze {snapshot}: {blocks} blocks, {snapshot.activities.count()} of them activities, "
             f"at {snapshot.get_absolute_url()}"

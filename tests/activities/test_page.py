@@ -14,8 +14,8 @@ from activities.models import (
     Heading,
     ItemList,
     LinkList,
+    Page,
     PageContact,
-    Program,
     RichText,
     Theme,
     TopOfPage,
@@ -23,7 +23,7 @@ from activities.models import (
 from core.text import leaves_site
 from partners.models import Contact, Partner
 from tests.content import load_peru_as_live_version
-from tests.html import PERU_PAGE, SNAPSHOT, Page, seed_blocks, text_without_exit_links, words
+from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml, seed_blocks, text_without_exit_links, words
 
 
 class PeruPageTests(TestCase):
@@ -37,7 +37,7 @@ class PeruPageTests(TestCase):
         response = self.client.get(PERU_PAGE)
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
-        return html, Page(html)
+        return html, ParsedHtml(html)
 
     def test_every_block_of_the_archived_page_is_printed_in_order(self):
         html, page = self.get_page()
@@ -129,7 +129,7 @@ class PeruPageTests(TestCase):
     def test_in_page_links_lead_to_each_section(self):
         html, page = self.get_page()
         nav = html[html.index('class="in-page-links"') :]
-        nav = Page(nav[: nav.index("</nav>")])
+        nav = ParsedHtml(nav[: nav.index("</nav>")])
         anchors = [link["href"] for link in nav.links]
         self.assertEqual(len(anchors), 7)
         for anchor in anchors:
@@ -152,7 +152,7 @@ class PeruPageTests(TestCase):
 
     def test_home_and_area_index_link_to_the_page(self):
         for address in ("/", "/international-cooperation/"):
-            page = Page(self.client.get(address).content.decode())
+            page = ParsedHtml(self.client.get(address).content.decode())
             self.assertIn(PERU_PAGE, [link["href"] for link in page.links], address)
 
     def test_unknown_page_is_a_404_in_the_site_look(self):
@@ -182,9 +182,9 @@ class PeruPageChangesTests(TestCase):
         )
         # A live version says when it last changed (here: when it was loaded),
         # not the date its archived copy printed.
-        Program.objects.update(last_updated="2020-11-05")
+        Page.objects.update(last_updated="2020-11-05")
         html, _ = self.get_page()
-        loaded = timezone.localtime(Program.history.latest("history_date").history_date)
+        loaded = timezone.localtime(Page.history.latest("history_date").history_date)
         self.assertIn(f"Last updated on {loaded:%B} {loaded.day}, {loaded.year}",
                       words(re.sub(r"<[^>]+>", " ", html[html.index("<footer") :])))
 
@@ -226,7 +226,7 @@ class PeruPageChangesTests(TestCase):
         self.assertNotIn("#megacities-partnership", [link["href"] for link in page.links])
 
     def test_draft_page_is_not_found(self):
-        Program.objects.update(status="draft")
+        Page.objects.update(status="draft")
         self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
         self.assertNotIn(PERU_PAGE, self.client.get("/").content.decode())
 
@@ -241,7 +241,7 @@ class PeruPageChangesTests(TestCase):
 
 def page_of_blocks(count):
     """A published page of ``count`` blocks of every kind, in turn."""
-    page = Program.objects.create(slug=f"page-of-{count}", title=f"A page of {count} blocks", status="published")
+    page = Page.objects.create(slug=f"page-of-{count}", title=f"A page of {count} blocks", status="published")
     contact = Contact.objects.create(slug=f"contact-{count}", name="A. Person", address="1 Main St.")
     theme = Theme.objects.create(slug=f"theme-{count}", name=f"Theme {count}")
     kinds = [
@@ -256,7 +256,7 @@ def page_of_blocks(count):
     ]
     blocks = [kinds[n % len(kinds)](n) for n in range(count)]
     for ordering, block in enumerate(blocks):
-        block.program, block.ordering = page, ordering
+        block.page, block.ordering = page, ordering
     for model in {type(block) for block in blocks}:
         model.objects.bulk_create([block for block in blocks if type(block) is model])
     Activity.themes.through.objects.bulk_create(
@@ -300,7 +300,7 @@ class PeruPageListingLinksTests(TestCase):
             self.assertContains(self.client.get(f"/activities/{activity.date.year}/"), activity.get_absolute_url())
 
     def test_each_theme_of_a_printed_activity_links_to_its_listing(self):
-        page = Page(self.client.get(PERU_PAGE).content.decode())
+        page = ParsedHtml(self.client.get(PERU_PAGE).content.decode())
         hrefs = [link["href"] for link in page.links]
         for activity in Activity.objects.published().filter(printed_in__isnull=True).prefetch_related("themes"):
             for theme in activity.themes.all():
