@@ -83,6 +83,18 @@ class PreviewTests(TestCase):
         self.assertContains(page, 'A draft rewrite of the pilot.{}'.format(' <span class="usa-tag publication-tag">Draft</span>'))
         self.assertIn("no-store", page["Cache-Control"])
 
+    def test_a_preview_and_the_public_page_each_show_their_own_links_to_the_years(self):
+        # The links under the page are kept for visitors; a preview, which
+        # counts drafts, makes its own, and never leaves them to visitors.
+        Activity.objects.bulk_create(past_activities(
+            Page.objects.get(), 1, slug="early", date=datetime.date(1999, 5, 1), status="draft"))
+        year_link = '<a class="usa-link" href="/activities/1999/">1999</a>'
+        self.assertNotContains(self.client.get(PERU_PAGE), year_link, html=True)
+        self.client.force_login(self.editor)
+        self.assertContains(self.client.get(PERU_PAGE), year_link, html=True)
+        self.client.logout()
+        self.assertNotContains(self.client.get(PERU_PAGE), year_link, html=True)
+
     def test_a_published_page_has_no_notice_even_for_staff(self):
         Activity.objects.filter(slug=LITTER).update(status="published")
         self.client.force_login(self.editor)
