@@ -38,6 +38,7 @@ from .models import (
     Theme,
     TopOfPage,
 )
+from .search import WordsOfHtml
 from .snapshot_upload import SnapshotUploadAdmin
 
 
@@ -420,7 +421,8 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
     list_display = ["__str__", "month", "place"]
     list_filter = ["provenance", "themes", "page", "partners"]
     list_select_related = ["page"]
-    search_fields = ["text", "title", "slug"]
+    # The text's words, not its markup: "span" or "href" find nothing.
+    search_fields = ["text_words", "title", "slug"]
     ordering = ["page", "ordering"]
     date_hierarchy = "date"
     autocomplete_fields = ["themes", "partners", "printed_in"]
@@ -431,6 +433,11 @@ class ActivityAdmin(SnapshotReadOnly, PublishableAdmin):
         PUBLICATION_FIELDSET,
         PROVENANCE_FIELDSET,
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        if search_term:
+            queryset = queryset.annotate(text_words=WordsOfHtml("text"))
+        return super().get_search_results(request, queryset, search_term)
 
     def view_on_site(self, activity):
         # An activity's own address shows the current version's record of that

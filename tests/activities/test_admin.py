@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from activities.models import Activity, Heading, LinkList, Page, RichText, Theme
 from partners.models import Agreement, Contact, Partner
-from tests.content import load_peru_as_live_version, past_activities, staff_user
+from tests.content import RAURA, load_peru_as_live_version, past_activities, staff_user
 from tests.forms import add_row, admin_form_data, row_of
 from tests.html import PERU_PAGE, SNAPSHOT, ParsedHtml
 
@@ -243,6 +243,16 @@ class AdminTests(TestCase):
         page = self.client.get(PERU_PAGE)
         self.assertContains(page, "Pilot with the agency.")
         self.assertNotContains(page, "evil.example")
+
+
+    def test_the_activities_search_finds_the_words_of_a_text_not_its_markup(self):
+        def found(words):
+            response = self.client.get("/admin/activities/activity/", {"q": words})
+            return {activity.slug for activity in response.context["cl"].result_list}
+
+        self.assertIn(RAURA, found("Organismo de Evaluación"))
+        self.assertEqual(found("span"), set(), "the Spanish name's <span lang> is markup")
+        self.assertEqual(found("href"), set())
 
 
 class PageFormQueryBudgetTests(TestCase):
