@@ -255,7 +255,7 @@ class AdminTests(TestCase):
         self.assertEqual(found("href"), set())
 
 
-class PageFormQueryBudgetTests(TestCase):
+class AdminQueryBudgetTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         load_peru_as_live_version()
@@ -267,6 +267,16 @@ class PageFormQueryBudgetTests(TestCase):
         with CaptureQueriesContext(connection) as captured:
             self.assertEqual(self.client.get(url).status_code, 200)
         return len(captured)
+
+    def test_the_activities_list_reads_the_same_queries_with_17_activities_and_500(self):
+        url = reverse("admin:activities_activity_changelist")
+        few = self.queries(url)
+        mercury = Theme.objects.get(slug="mercury")
+        added = Activity.objects.bulk_create(past_activities(Page.objects.get(), 483, slug="more"))
+        Activity.themes.through.objects.bulk_create(
+            Activity.themes.through(activity_id=activity.pk, theme_id=mercury.pk) for activity in added)
+        self.assertEqual(Activity.objects.count(), 500)
+        self.assertEqual(few, self.queries(url))
 
     def test_the_pages_form_reads_the_same_queries_whatever_the_number_of_its_blocks(self):
         page = Page.objects.get()

@@ -1,13 +1,11 @@
 import datetime
 
 from django.contrib.admin.models import LogEntry
-from django.db import connection
 from django.test import TestCase
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Activity, Page, Theme
+from activities.models import Activity, Page
 from partners.models import Partner
 from tests.content import (
     LITTER,
@@ -237,42 +235,6 @@ class BulkActionTests(TestCase):
         self.client.post(self.url, {"action": "publish_selected", "_selected_action": [litter.pk], "confirmed": "yes",
                                     f"_revision_{litter.pk}": litter.revision})
         self.assertEqual(Activity.objects.get(slug=LITTER).status, "draft")
-
-
-class AdminQueryBudgetTests(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        load_peru_as_live_version()
-        cls.publisher = staff_user("publisher", "Publishers")
-
-    def queries(self, url):
-        self.client.force_login(self.publisher)
-        self.client.get(url)  # warm Django's content-type cache
-        with CaptureQueriesContext(connection) as captured:
-            response = self.client.get(url)
-        self.assertEqual(response.status_code, 200)
-        return len(captured)
-
-    def add(self, count):
-        theme = Theme.objects.get(slug="mercury")
-        created = Activity.objects.bulk_create(past_activities(Page.objects.get(), count, slug="more"))
-        Activity.themes.through.objects.bulk_create(
-            Activity.themes.through(activity_id=activity.pk, theme_id=theme.pk) for activity in created
-        )
-
-    def test_changelist_of_500_activities(self):
-        few = self.queries(reverse("admin:activities_activity_changelist"))
-        self.add(483)
-        self.assertEqual(Activity.objects.count(), 500)
-        many = self.queries(reverse("admin:activities_activity_changelist"))
-        self.assertEqual(few, many)
-
-    def test_page_edit_form_with_its_inlines(self):
-        url = reverse("admin:activities_page_change", args=[Page.objects.get().pk])
-        few = self.queries(url)
-        self.add(40)
-        self.assertEqual(few, self.queries(url))
-        self.assertLessEqual(few, 40)
 
 
 class PublicationFilterTests(TestCase):
