@@ -1,6 +1,7 @@
 from content_editor.admin import ContentEditor, ContentEditorInline
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
@@ -254,6 +255,13 @@ class PageAdmin(SnapshotUploadAdmin, SnapshotReadOnly, PublishableAdmin, Content
         }),
         (PROVENANCE_FIELDSET[0], {**PROVENANCE_FIELDSET[1], "classes": ["collapse"]}),
     ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The blocks' changes too: an edit made on the page's form to a text
+        # alone leaves no change of the page's own.
+        page = self.get_object(request, unquote(object_id))
+        changes = selectors.block_changes(page) if page is not None else []
+        return super().history_view(request, object_id, extra_context={"block_changes": changes, **(extra_context or {})})
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(activity_total=Count("activities", distinct=True))

@@ -5,13 +5,15 @@ import re
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from activities import services
-from activities.models import BLOCK_TYPES, Activity, Page, Theme
+from activities.models import BLOCK_TYPES, Activity, Page, RichText, Theme
 from core.revisions import moment
 from core.services import publish
 from tests.content import LITTER, load_peru_as_live_version, staff_user
-from tests.forms import admin_form_data
+from tests.forms import admin_form_data, row_of
 from tests.html import PERU_PAGE, SNAPSHOT
 
 
@@ -75,6 +77,22 @@ class HistoryTests(TestCase):
         history_page = self.client.get(reverse("admin:activities_activity_history", args=[self.activity.pk]))
         self.assertContains(history_page, "editor")
         self.assertContains(history_page, "Rewritten by the editor.")
+
+    def test_the_pages_history_shows_who_changed_which_block(self):
+        page = Page.objects.get()
+        opening = RichText.objects.get(page=page, ordering=10)
+        self.client.force_login(self.editor)
+        url = reverse("admin:activities_page_change", args=[page.pk])
+        data = admin_form_data(self.client.get(url).content.decode(), "page_form")
+        data[f"richtext_blocks-{row_of(data, 'richtext_blocks', opening)}-text"] = "<p>A new opening, written by staff.</p>"
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        self.assertFalse(page.history.filter(history_user=self.editor).exists(), "the page's own fields did not change")
+        history = self.client.get(reverse("admin:activities_page_history", args=[page.pk]))
+        self.assertInHTML(
+            "<tr><td>{}</td><td>editor</td><td>Text: A new opening, written by staff.</td><td>Changed</td></tr>".format(
+                date_format(timezone.localtime(opening.history.latest("history_date").history_date), "DATETIME_FORMAT")),
+            history.content.decode())
+        self.assertContains(history, "<td>Heading: h2 Past Activities</td><td>Added</td>")
 
     def test_publishing_is_recorded_with_the_publisher(self):
         Activity.objects.filter(pk=self.activity.pk).update(status="draft")
