@@ -52,7 +52,8 @@ class CountryPageTestCase(TestCase):
         cls.webinar = make_activity(
             page, '<p>EPA staff held a webinar with the <a href="partner:sma">Superintendency of the Environment</a> '
                   "on inspections of the Escondida Mine.</p>",
-            slug="chile-2020-03-mine-inspections-webinar", title="Webinar with SMA on inspections of the Escondida Mine",
+            slug="chile-2020-03-mine-inspections-webinar",
+            title="Webinar with SMA on inspections of the Escondida Mine",
             date="2020-03", display="paragraph", themes=[cls.enforcement], partners=[cls.sma],
         )
         cls.course = make_activity(
@@ -128,7 +129,8 @@ class ActivityListTests(CountryPageTestCase):
                 <a class="usa-link" href="{self.webinar.get_absolute_url()}">Webinar with SMA on inspections of the
                 Escondida Mine</a></p>
               <p class="activity-list__meta">EPA Collaboration with Chile. Themes:
-                <a class="usa-link" href="/activities/theme/enforcement-and-compliance/">Enforcement and compliance</a></p>
+                <a class="usa-link" href="/activities/theme/enforcement-and-compliance/">Enforcement and
+                compliance</a></p>
             </li>""", html=True)
         # Undated, untitled: no date, and the opening words of its text.
         self.assertContains(response, f"""
@@ -298,7 +300,8 @@ class ActivityListTests(CountryPageTestCase):
         make_activities(self.page, 25, themes=[self.water], text="An added activity, number {n}.")
         response = self.client.get("/activities/theme/water-quality/", {"q": "added"}, follow=True)
         self.assertEqual(len(listed(self, response)), 20)
-        self.assert_summary(response, "<strong>25 activities</strong> on Water quality containing “added”, page 1 of 2.")
+        self.assert_summary(response,
+                            "<strong>25 activities</strong> on Water quality containing “added”, page 1 of 2.")
         self.assertContains(
             response, '<a class="usa-pagination__link usa-pagination__next-page" '
                       'href="/activities/theme/water-quality/?page=2&amp;q=added">'
@@ -307,7 +310,8 @@ class ActivityListTests(CountryPageTestCase):
         second = self.client.get("/activities/theme/water-quality/?page=2&q=added")
         self.assertEqual(len(listed(self, second)), 5)
         self.assertContains(
-            second, '<link rel="canonical" href="http://testserver/activities/theme/water-quality/?page=2&amp;q=added">',
+            second,
+            '<link rel="canonical" href="http://testserver/activities/theme/water-quality/?page=2&amp;q=added">',
             html=True,
         )
         self.assertContains(
@@ -325,14 +329,16 @@ class ActivityListTests(CountryPageTestCase):
 
     def test_bad_query_values_give_an_explained_form_error(self):
         # Each is said in the form's list of problems, with a link to the field.
+        choose_year, choose_one = "choose a year from the list.", "choose one from the list."
         cases = {
-            "year=abc": ("year", "Year: No published activity is from “abc”: choose a year from the list."),
-            "year=1800": ("year", "Year: No published activity is from “1800”: choose a year from the list."),
-            "year=99999999999": ("year", "Year: No published activity is from “99999999999”: choose a year from the list."),
+            "year=abc": ("year", f"Year: No published activity is from “abc”: {choose_year}"),
+            "year=1800": ("year", f"Year: No published activity is from “1800”: {choose_year}"),
+            "year=99999999999": ("year", f"Year: No published activity is from “99999999999”: {choose_year}"),
             "theme=unknown": ("theme_0", "Themes: There is no theme “unknown”: choose themes from the list."),
             "partner=nobody": ("partner", "Partner: There is no partner “nobody”: choose one from the list."),
-            "program=atlantis": ("program", "Country page: There is no country page “atlantis”: choose one from the list."),
-            "q=" + "x" * 10_000: ("q", "Words in the text: Ensure this value has at most 200 characters (it has 10000)."),
+            "program=atlantis": ("program", f"Country page: There is no country page “atlantis”: {choose_one}"),
+            "q=" + "x" * 10_000: ("q", "Words in the text: Ensure this value has at most 200 characters "
+                                       "(it has 10000)."),
             "q=%00": ("q", "Words in the text: Null characters are not allowed."),
             "theme=%00": ("theme_0", "Themes: There is no theme “\x00”: choose themes from the list."),
             "year=%FF%FE": ("year", "Year: No published activity is from “\ufffd\ufffd”: choose a year from the list."),
@@ -383,8 +389,8 @@ class ActivityDetailTests(CountryPageTestCase):
         self.assertContains(response, "<h1>March 2020: Webinar with SMA on inspections of the Escondida Mine</h1>",
                             html=True)
         self.assertContains(response, '<p>EPA staff held a webinar with the <a class="usa-link" '
-                                      f'href="https://portal.sma.gob.cl/">Superintendency of the Environment</a> {EXIT} '
-                                      "on inspections of the Escondida Mine.</p>", html=True)
+                                      'href="https://portal.sma.gob.cl/">Superintendency of the Environment</a> '
+                                      f"{EXIT} on inspections of the Escondida Mine.</p>", html=True)
         self.assertContains(response, f"""
             <dl class="details-list">
               <dt>When</dt><dd><a class="usa-link" href="/activities/2020/">March 2020</a></dd>
@@ -488,9 +494,10 @@ class QueryBudgetTests(TestCase):
         with_200 = [self.queries(address, params) for address, params in addresses]
         self.assertEqual(with_one, with_200)
         self.assertLessEqual(max(with_200), 12)
-        self.assertContains(self.client.get("/activities/"),
-                            '<p class="result-summary" role="status"><strong>200 activities</strong>, page 1 of 10.</p>',
-                            html=True)
+        self.assertContains(
+            self.client.get("/activities/"),
+            '<p class="result-summary" role="status"><strong>200 activities</strong>, page 1 of 10.</p>', html=True,
+        )
 
     def test_detail_pages_with_few_and_many_activities(self):
         addresses = [self.webinar.get_absolute_url(), "/partners/sma/", "/partners/", "/agreements/", PAGE]
