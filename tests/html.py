@@ -20,9 +20,11 @@ def words(text):
 
 
 def elements(html, tag, **attributes):
-    """The ``tag`` elements of ``html`` with these ``attributes`` (``class_``:
-    one of its classes), in the page's order, as Django's HTML assertions
-    read them: an element's ``str()`` is its HTML, for assertInHTML."""
+    """The ``tag`` elements (``tag``: a name, or a tuple of names) of ``html``
+    with these ``attributes`` (``class_``: one of its classes), in the page's
+    order, as Django's HTML assertions read them: an element's ``str()`` is
+    its HTML, for assertInHTML."""
+    tags = (tag,) if isinstance(tag, str) else tag
     wanted_class = attributes.pop("class_", None)
     found = []
 
@@ -31,7 +33,7 @@ def elements(html, tag, **attributes):
             if not isinstance(child, Element):
                 continue
             own = dict(child.attributes)
-            if (child.name == tag and all(own.get(name) == value for name, value in attributes.items())
+            if (child.name in tags and all(own.get(name) == value for name, value in attributes.items())
                     and (wanted_class is None or wanted_class in (own.get("class") or "").split())):
                 found.append(child)
             visit(child)
