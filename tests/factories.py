@@ -2,10 +2,11 @@
 with sensible defaults, which keyword arguments override.
 
 Each record is checked as the admin's forms check it (full_clean) before it
-is saved, so a test cannot build what an editor could not. Content is
-published unless ``status="draft"`` is given. A page's blocks go after its
-last block unless an ``ordering`` is given; a snapshot is frozen from a
-published live version by the site's own service.
+is saved, so a test cannot build what an editor could not; it has one
+history entry, its links included. Content is published unless
+``status="draft"`` is given. A page's blocks go after its last block unless
+an ``ordering`` is given; a snapshot is frozen from a published live version
+by the site's own service.
 """
 
 import datetime
@@ -27,17 +28,23 @@ from activities.models import (
     Theme,
     TopOfPage,
 )
+from activities.snapshots import link_new_records
 from core.publishing import Status
 from core.text import words_of_html
 from partners.models import Agreement, Contact, Partner
 
 
 def _saved(obj, **links):
-    """``obj`` checked, saved, and linked to ``links`` ({many-to-many field: objects})."""
+    """``obj`` checked, saved, and linked to ``links`` ({many-to-many field:
+    objects}): its one history entry holds them, as a snapshot's copy records
+    a new record with its links."""
     obj.full_clean()
     obj.save()
-    for name, related in links.items():
-        getattr(obj, name).set(related)
+    links = {name: list(related) for name, related in links.items() if related}
+    if links:
+        entry = type(obj).history.filter(id=obj.pk).latest("history_id")
+        for name, related in links.items():
+            link_new_records(type(obj)._meta.get_field(name), [(obj.pk, other.pk, entry) for other in related])
     return obj
 
 
