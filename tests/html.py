@@ -4,6 +4,7 @@ import re
 from html.parser import HTMLParser
 
 from django.conf import settings
+from django.test.html import Element, parse_html
 
 SNAPSHOT = settings.BASE_DIR / "fixtures" / "peru-2021-01-19.json"
 SEED = settings.BASE_DIR / "tests" / "fixtures" / "epa-collaboration-peru-2021-01-19.txt"
@@ -16,6 +17,36 @@ VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
 
 def words(text):
     return " ".join(text.split())
+
+
+def elements(html, tag, **attributes):
+    """The ``tag`` elements (``tag``: a name, or a tuple of names) of ``html``
+    with these ``attributes`` (``class_``: one of its classes), in the page's
+    order, as Django's HTML assertions read them: an element's ``str()`` is
+    its HTML, for assertInHTML."""
+    tags = (tag,) if isinstance(tag, str) else tag
+    wanted_class = attributes.pop("class_", None)
+    found = []
+
+    def visit(parent):
+        for child in parent.children:
+            if not isinstance(child, Element):
+                continue
+            own = dict(child.attributes)
+            if (child.name in tags and all(own.get(name) == value for name, value in attributes.items())
+                    and (wanted_class is None or wanted_class in (own.get("class") or "").split())):
+                found.append(child)
+            visit(child)
+
+    visit(parse_html(html))
+    return found
+
+
+def listed(html):
+    """The addresses of an activity listing's rows, in its order."""
+    return [dict(link.attributes)["href"]
+            for title in elements(html, "p", class_="activity-list__title")
+            for link in title.children if getattr(link, "name", None) == "a"]
 
 
 class ParsedHtml(HTMLParser):

@@ -11,16 +11,32 @@ from django.test import TestCase
 from django.urls import reverse
 
 from activities import services
-from activities.models import Activity, Page, RichText, Theme
+from activities.models import Activity, Page, RichText
 from core.revisions import moment
 from core.services import publish, revert, unpublish
 from core.text import words_of_html
-from tests.content import LITTER, load_peru_as_live_version, staff_user
+from tests.content import staff_user
+from tests.factories import make_activity, make_heading, make_page, make_text, make_theme
 from tests.forms import admin_form_data
-from tests.html import PERU_PAGE, ParsedHtml
+from tests.html import elements
 
-ORIGINAL_TITLE = "EPA Collaboration with Peru"
-OPENING_START = "The U.S.-Peru Trade Promotion Agreement (TPA) entered into force"
+PAGE = "/international-cooperation/epa-collaboration-chile/"
+PILOT = "chile-2016-09-marine-litter-pilot"
+ORIGINAL_TITLE = "EPA Collaboration with Chile"
+OPENING_START = "The U.S.-Chile Free Trade Agreement (FTA) entered into force"
+
+
+def make_country_page():
+    """A published country page: an opening text, a heading, two activities with a theme each."""
+    page = make_page(ORIGINAL_TITLE, slug="epa-collaboration-chile")
+    make_text(page, f"{OPENING_START} in January 2004. EPA works with Chile on air, water and enforcement.")
+    make_heading(page, "Past Activities")
+    make_activity(page, "A workshop on promoting environmental compliance.", date="2019-06",
+                  themes=[make_theme("Enforcement and compliance")])
+    make_activity(page, "A Trash Free Waters pilot against marine litter in Valparaíso.", slug=PILOT, date="2016-09",
+                  themes=[make_theme("Marine litter")])
+    make_theme("Mercury")
+    return page
 
 
 def revert_url(obj, version):
@@ -31,7 +47,7 @@ def revert_url(obj, version):
 class RevertTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_peru_as_live_version()
+        make_country_page()
         cls.editor = staff_user("editor", "Editors")
         cls.publisher = staff_user("publisher", "Publishers")
         cls.viewer = staff_user("viewer")
@@ -66,7 +82,7 @@ class RevertTests(TestCase):
         page = Page.objects.get()
         self.assertEqual((page.title, page.status), (ORIGINAL_TITLE, "published"))
         self.client.logout()
-        self.assertEqual(ParsedHtml(self.client.get(PERU_PAGE).content.decode()).headings[0], ("h1", ORIGINAL_TITLE))
+        self.assertContains(self.client.get(PAGE), f'<h1 id="page-title">{ORIGINAL_TITLE}</h1>', html=True)
 
     def test_a_publisher_s_revert_of_the_title_does_not_unpublish(self):
         unpublish(self.page, user=self.publisher)
@@ -86,23 +102,29 @@ class RevertTests(TestCase):
         page = Page.objects.get()
         self.assertEqual((page.title, page.status), (ORIGINAL_TITLE, "draft"))
         self.client.logout()
-        self.assertEqual(self.client.get(PERU_PAGE).status_code, 404)
+        self.assertEqual(self.client.get(PAGE).status_code, 404)
 
     def test_the_page_shows_word_by_word_what_will_change_and_what_will_not(self):
         first = self.page.history.earliest("history_date")
-        self.edit_title(self.editor, "EPA Cooperation with Peru")
+        self.edit_title(self.editor, "EPA Cooperation with Chile")
         self.client.force_login(self.editor)
-        page = self.client.get(revert_url(self.page, first)).content.decode()
-        text = " ".join(ParsedHtml(page).blocks)
-        removed, added = '<del class="comparison__removed">', '<ins class="comparison__added">'
-        self.assertIn(f'{removed}<span class="usa-sr-only">[removed: </span>Cooperation', page)
-        self.assertIn(f'{added}<span class="usa-sr-only">[added: </span>Collaboration', page)
-        self.assertIn("its publication is left as it is, published", text)
-        self.assertIn("Its activities are reverted on their own history pages", text)
-        self.assertIn(f"?page__id__exact={self.page.pk}", page)
-        self.assertIn('id="revert-form"', page)
-        rows = [row for row in page.split('<tr><th scope="row">')[1:]]
-        self.assertEqual([row.split("<")[0] for row in rows], ["Title"], "only the title changes")
+        response = self.client.get(revert_url(self.page, first))
+        (changes,) = elements(response.content.decode(), "table", id="revert-changes")
+        self.assertEqual([row.children for row in elements(str(changes), "th", scope="row")], [["Title"]],
+                         "only the title changes")
+        self.assertInHTML(
+            '<tr><th scope="row">Title</th><td>EPA <del class="comparison__removed"><span class="usa-sr-only">'
+            '[removed: </span>Cooperation<span class="usa-sr-only">]</span></del> <ins class="comparison__added">'
+            '<span class="usa-sr-only">[added: </span>Collaboration<span class="usa-sr-only">]</span></ins> with '
+            "Chile</td></tr>", str(changes), count=1,
+        )
+        self.assertContains(response, '<p id="revert-publication">Reverting restores the content only: its '
+                                      "publication is left as it is, <strong>published</strong>. Only Publishers "
+                                      "publish, unpublish and schedule, with the list's actions or the Publication "
+                                      "fields.</p>", html=True)
+        self.assertContains(response, "Its activities are reverted on their own history pages")
+        self.assertContains(response, f"?page__id__exact={self.page.pk}")
+        self.assertEqual(len(elements(response.content.decode(), "form", id="revert-form")), 1)
 
     def test_a_version_the_same_as_now_offers_no_button(self):
         self.client.force_login(self.editor)
@@ -112,13 +134,13 @@ class RevertTests(TestCase):
         self.assertNotContains(page, 'id="revert-form"')
 
     def test_the_many_to_many_links_come_back_from_the_history(self):
-        litter = Activity.objects.get(slug=LITTER)
+        litter = Activity.objects.get(slug=PILOT)
         themes_before = set(litter.themes.all())
         first = litter.history.earliest("history_date")
         self.client.force_login(self.editor)
         url = reverse("admin:activities_activity_change", args=[litter.pk])
         data = admin_form_data(self.client.get(url).content.decode(), "activity_form")
-        data["themes"] = [str(Theme.objects.get(slug="mercury").pk)]
+        data["themes"] = [str(make_theme("Water quality").pk)]
         self.assertEqual(self.client.post(url, data).status_code, 302)
         self.assertNotEqual(set(litter.themes.all()), themes_before)
         self.revert(self.editor, litter, first)
@@ -133,9 +155,10 @@ class RevertTests(TestCase):
         self.edit_title(self.publisher, "The publisher's title")
         refused = self.client.post(url, data)
         self.assertEqual(refused.status_code, 200)
-        said = " ".join(ParsedHtml(refused.content.decode()).blocks)
+        (note,) = elements(refused.content.decode(), "div", class_="errornote")
+        said = note.children[0].children[0]
         self.assertIn("was changed by publisher on", said)
-        self.assertIn("Nothing was reverted.", said)
+        self.assertTrue(said.endswith("Nothing was reverted."), said)
         self.assertEqual(Page.objects.get().title, "The publisher's title")
         again = self.client.post(url, admin_form_data(refused.content.decode(), "revert-form"))
         self.assertEqual(again.status_code, 302)
@@ -151,9 +174,9 @@ class RevertTests(TestCase):
         self.assertTrue(LogEntry.objects.filter(user=self.editor, change_message=latest.history_change_reason).exists())
 
     def test_no_one_reverts_a_part_of_a_snapshot(self):
-        Activity.objects.filter(slug=LITTER).update(text="Changed before the freeze.")
+        Activity.objects.filter(slug=PILOT).update(text="Changed before the freeze.")
         snapshot = services.freeze_snapshot(Page.objects.get(), archived_on=datetime.date(2026, 11, 1))
-        litter = snapshot.activities.get(slug=LITTER)
+        litter = snapshot.activities.get(slug=PILOT)
         first = litter.history.earliest("history_date")
         for user in (self.editor, self.publisher):
             self.client.force_login(user)
@@ -184,7 +207,7 @@ class BlockRevertTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        load_peru_as_live_version()
+        make_country_page()
         cls.editor = staff_user("editor", "Editors")
         cls.editor.user_permissions.add(Permission.objects.get(codename="change_richtext"))
 
@@ -194,12 +217,13 @@ class BlockRevertTests(TestCase):
     def test_a_text_block_comes_back_as_it_was_and_the_page_prints_it(self):
         block = self.opening_text(Page.objects.get())
         first = block.history.earliest("history_date")
-        block.text, block._history_user = "A rewrite to be undone.", self.editor
+        block.text, block._history_user = "<p>A rewrite to be undone.</p>", self.editor
         block.save()
-        self.assertContains(self.client.get(PERU_PAGE), "A rewrite to be undone.")
+        self.assertContains(self.client.get(PAGE), "<p>A rewrite to be undone.</p>", html=True)
         reverted = revert(block, first, user=self.editor, revision=block.revision)
         self.assertTrue(words_of_html(reverted.text).startswith(OPENING_START))
-        self.assertContains(self.client.get(PERU_PAGE), OPENING_START)
+        self.assertContains(self.client.get(PAGE), f"<p>{OPENING_START} in January 2004. EPA works with Chile on air, "
+                                                   "water and enforcement.</p>", html=True)
         latest = block.history.latest("history_date")
         self.assertEqual((latest.history_user, latest.history_change_reason.split(",")[0]),
                          (self.editor, f"Reverted to the version of {moment(first.history_date)}"))

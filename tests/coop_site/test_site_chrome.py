@@ -1,12 +1,16 @@
 """What frames every page: the admin's names and the site's icon."""
 
-import io
-
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.test import TestCase
 
-from tests.html import PERU_PAGE, SNAPSHOT
+from tests.factories import make_page
+from tests.html import elements
+
+
+def icon(html):
+    """The address of the icon a page names."""
+    (link,) = elements(html, "link", rel="icon")
+    return dict(link.attributes)["href"]
 
 
 class AdminBrandingTests(TestCase):
@@ -22,7 +26,7 @@ class AdminBrandingTests(TestCase):
             self.assertIn("U.S. EPA International Cooperation: site administration", html)
             self.assertIn("| EPA International Cooperation admin</title>", html)
             self.assertNotIn("Django administration", html)
-            self.assertRegex(html, r'<link rel="icon" href="/static/uswds/img/favicons/favicon[.\w]*\.ico">')
+            self.assertRegex(icon(html), r"^/static/uswds/img/favicons/favicon[.\w]*\.ico$")
 
     def test_the_admin_home_says_what_it_holds(self):
         self.client.force_login(self.staff)
@@ -31,8 +35,8 @@ class AdminBrandingTests(TestCase):
 
 class FaviconTests(TestCase):
     def test_pages_name_their_icon_and_favicon_ico_leads_to_it(self):
-        call_command("load_snapshot", str(SNAPSHOT), stdout=io.StringIO())
-        html = self.client.get(PERU_PAGE).content.decode()
-        icon = html.split('<link rel="icon" href="')[1].split('"')[0]
+        page = make_page()
         response = self.client.get("/favicon.ico")
-        self.assertEqual((response.status_code, response["Location"]), (301, icon))
+        for address in (page.get_absolute_url(), "/activities/", "/"):
+            self.assertEqual((response.status_code, response["Location"]),
+                             (301, icon(self.client.get(address).content.decode())), address)
