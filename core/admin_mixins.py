@@ -100,6 +100,16 @@ class AddressWidget(AdminURLFieldWidget):
         super().__init__(attrs, validator_class=lambda: validate_address)
 
 
+def _compared(field, value):
+    """A field's value as the comparison of two versions prints it: a
+    many-to-many field's (history rows of its links) as the names of what it
+    links to, in order."""
+    if field.many_to_many and isinstance(value, list):
+        target = field.m2m_reverse_field_name()
+        return ", ".join(sorted(str(row[target]) for row in value)) or None
+    return value
+
+
 class ContentAdmin(SimpleHistoryAdmin):
     """Facet counts, save buttons on top, help texts as written, and a history
     of every change that can be compared version by version and reverted.
@@ -216,8 +226,9 @@ class ContentAdmin(SimpleHistoryAdmin):
             older, newer = form.versions()
             delta = newer.diff_against(older, foreign_keys_are_objs=True)
             changes = [
-                {"field": self.opts.get_field(change.field).verbose_name, "old": change.old, "new": change.new}
+                {"field": field.verbose_name, "old": _compared(field, change.old), "new": _compared(field, change.new)}
                 for change in delta.changes
+                for field in [self.opts.get_field(change.field)]
             ]
         context = {
             **self.admin_site.each_context(request),

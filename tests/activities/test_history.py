@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from activities import services
-from activities.models import BLOCK_TYPES, Activity, Page, RichText
+from activities.models import BLOCK_TYPES, Activity, Page, RichText, Theme
 from core.revisions import moment
 from core.services import publish
 from tests.content import staff_user
@@ -130,7 +130,9 @@ class HistoryTests(TestCase):
 
     def test_compare_two_versions_shows_each_changed_field(self):
         self.edit(self.editor, text="First rewrite.")
-        self.edit(self.editor, text="Second rewrite.", title="A short title")
+        mercury = Theme.objects.get(name="Mercury")
+        self.edit(self.editor, text="Second rewrite.", title="A short title",
+                  themes=[str(theme.pk) for theme in [*self.activity.themes.all(), mercury]])
         versions = list(self.activity.history.order_by("history_date", "history_id"))
         url = reverse("admin:activities_activity_compare", args=[self.activity.pk])
         response = self.client.get(url, {"older": versions[0].history_id, "newer": versions[-1].history_id})
@@ -138,6 +140,7 @@ class HistoryTests(TestCase):
             ("Text", "&lt;p&gt;A Trash Free Waters pilot against marine litter in Valparaíso.&lt;/p&gt;",
              "Second rewrite."),
             ("Title", "Trash Free Waters pilot against marine litter in Valparaíso", "A short title"),
+            ("Themes", "Marine litter", "Marine litter, Mercury"),
         ):
             self.assertContains(response, f'<tr><th scope="row">{field}</th><td><del>{old}</del></td>'
                                           f"<td><ins>{new}</ins></td></tr>", count=1, html=True)
